@@ -1,0 +1,103 @@
+"""What a reader hands on: canonical tables plus the data issues found while reading.
+
+Every canonical row carries ``_file``, ``_sheet`` and ``_row`` (the row number a person sees in the
+spreadsheet, header = row 1; for XML the element's line number) so that any later message can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .model import TABLES, empty_frame
+
+ERROR = "error"  # the record cannot be evaluated
+QUERY = "query"  # worth a look; the record is still evaluated
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One problem in the input, located to the cell where possible."""
+
+    issue_id: str  # stable identifier of the check, e.g. "DATE-NOT-A-DATE"
+    severity: str  # ERROR or QUERY
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    table: str = ""
+    record_id: str = ""
+
+    def location(self) -> str:
+        parts = [self.file or "input"]
+        if self.sheet:
+            parts.append(f'sheet "{self.sheet}"')
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f'column "{self.column}"')
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "issue_id": self.issue_id,
+            "severity": self.severity,
+            "table": self.table,
+            "record_id": self.record_id,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": "" if self.row is None else self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+ISSUE_COLUMNS = ["issue_id", "severity", "table", "record_id", "file", "sheet", "row", "column", "value", "message"]
+
+
+class InputError(Exception):
+    """The input cannot be used at all (wrong format, unreadable, no recognisable table). Exit code 2.
+
+    The message is written for the person at the keyboard: file, place and what was expected.
+    """
+
+
+@dataclass
+class Dataset:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: list[DataIssue] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)  # SEN2 header items (LEA, Year, DMO, ...)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The named table, empty with all its columns if no input supplied it."""
+        frame = self.tables.get(name)
+        return empty_frame(name) if frame is None else frame
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        """Append rows to a table, adding any canonical columns the reader did not have."""
+        if name not in TABLES:
+            raise KeyError(name)
+        base = empty_frame(name)
+        for col in base.columns:
+            if col not in frame.columns:
+                frame[col] = base[col]
+        frame = frame[list(base.columns)]
+        if name in self.tables and len(self.tables[name]):
+            frame = pd.concat([self.tables[name], frame], ignore_index=True)
+        self.tables[name] = frame.reset_index(drop=True)
+
+    def merge(self, other: "Dataset") -> None:
+        for name, frame in other.tables.items():
+            self.add(name, frame.copy())
+        self.issues.extend(other.issues)
+        self.sources.extend(other.sources)
+        for k, v in other.header.items():
+            self.header.setdefault(k, v)
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
