@@ -1,0 +1,413 @@
+"""Reading the DfE SEN2 person-level XML return (2023-2026) into the canonical tables.
+
+The file is streamed one ``<Person>`` at a time (a large LA's return holds tens of thousands of plans and the
+whole country about 720,000), each element freed as soon as it has been read. Values are collected as plain
+dicts and converted a column at a time once the file is read.
+
+Safety: a return comes from outside the checker's control, so the parser never fetches anything, never
+expands entities and refuses any document type declaration outright; that shuts out external-entity (XXE) and
+entity-expansion ("billion laughs") files before they can do harm.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+from lxml import etree
+
+from ..dataset import Dataset, DataIssue, InputError
+from ..dates import parse_date_series
+from ..model import DATE, FLAG, TABLES
+from .sen2_canonical import canonical_frame, clean_text, person_ids, query, request_ids, unique_ids
+from .sen2_elements import (CONTAINER_NAMES, ELEMENTS, GENDER_TO_SEX, HEADER_ITEMS, HEADER_YEARS,
+                            PERSON_ID_ELEMENTS, element_for, year_note)
+
+_PROLOG_LIMIT = 1 << 20  # a prolog longer than 1 MB before the first element is not a SEN2 file
+_STREAM_TAGS = [f"{{*}}{n}" for base in ("Person", "Header", "Persons")
+                for n in {base, base.lower(), base.upper()}]
+
+# Child containers of each container (lower case).
+_CHILDREN = {
+    "person": ("requests",),
+    "requests": ("assessment", "activeplans"),
+    "assessment": ("namedplan",),
+    "namedplan": ("plandetail",),
+    "activeplans": ("placementdetail", "senneed"),
+}
+_SINGLE = {"assessment", "namedplan", "activeplans"}  # at most one per parent in the DfE spec
+_TABLE_OF = {"person": "person", "requests": "request", "assessment": "assessment", "namedplan": "named_plan",
+             "plandetail": "plan_detail", "activeplans": "active_plan", "placementdetail": "placement",
+             "senneed": "sen_need"}
+_LINED_KINDS = (DATE, FLAG)  # kinds that can be wrong in a cell, so the cell's own line is kept
+
+
+def read_sen2_xml(path: Path) -> Dataset:
+    """Read one SEN2 XML return. Raises InputError if the file is unsafe, malformed or not SEN2 at all."""
+    path = Path(path)
+    reader = _Reader(path.name)
+    root_name = _check_prolog(path)
+    if root_name.split(":")[-1].lower() != "message":
+        raise InputError(f"{path.name} is not a SEN2 return: its top element is <{root_name}>, expected <Message> "
+                         f"holding <Header> and <Persons> with one <Person> per child.")
+    try:
+        context = etree.iterparse(str(path), events=("end",), tag=_STREAM_TAGS, resolve_entities=False,
+                                  no_network=True, huge_tree=False, load_dtd=False, remove_comments=True,
+                                  remove_pis=True)
+        for _, elem in context:
+            if elem.getroottree().docinfo.doctype:
+                raise InputError(f"{path.name} declares a document type (<!DOCTYPE>); SEN2 returns never do, "
+                                 f"and such files are refused for safety.")
+            name = _local(elem.tag)
+            if name == "person":
+                reader.person(elem)
+                _free(elem)
+            elif name == "header":
+                reader.header(elem)
+            else:
+                reader.saw_persons = True
+        root = context.root
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else None)
+        raise InputError(f"{path.name}, line {line}: the XML is malformed or cut short ({_reason(exc)}). "
+                         f"Export the return again and re-run.") from None
+    except OSError as exc:
+        raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    if root is not None:
+        reader.leftovers(root)
+    if not reader.persons and not reader.saw_persons:
+        raise InputError(f"{path.name} is not a SEN2 return: <Message> has no <Persons> element "
+                         f"(expected <Message><Header>...</Header><Persons><Person>...).")
+    return reader.dataset()
+
+
+def _local(tag) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _free(elem) -> None:
+    """Drop a read <Person> and any read siblings before it, so memory stays flat however big the file."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is None:
+        return
+    while len(parent) and parent[0] is not elem and len(parent[0]) == 0 and _local(parent[0].tag) == "person":
+        del parent[0]
+
+
+def _reason(exc: etree.XMLSyntaxError) -> str:
+    msg = str(exc.msg or exc).split(", line")[0].strip()
+    return msg[:200]
+
+
+def _check_prolog(path: Path) -> str:
+    """Refuse DOCTYPE/ENTITY declarations before parsing and return the top element's name."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_PROLOG_LIMIT)
+    except OSError as exc:
+        raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    if not head.strip():
+        raise InputError(f"{path.name} is empty; expected a SEN2 XML return.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("latin-1")
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("<", i)
+        if j < 0:
+            break
+        if text.startswith("<?", j):
+            k = text.find("?>", j)
+            i = n if k < 0 else k + 2
+        elif text.startswith("<!--", j):
+            k = text.find("-->", j)
+            i = n if k < 0 else k + 3
+        elif text.startswith("<!", j):
+            raise InputError(f"{path.name} declares a document type or entities ({text[j:j + 20].split()[0]}); "
+                             f"SEN2 returns never do, and such files are refused for safety.")
+        else:
+            end = j + 1
+            while end < n and text[end] not in " \t\r\n/>":
+                end += 1
+            name = text[j + 1:end]
+            if not name:
+                break
+            return name
+    raise InputError(f"{path.name} is not XML: no element found. Expected a SEN2 return (<Message>...).")
+
+
+class _Reader:
+    def __init__(self, file: str):
+        self.file = file
+        self.header_items: dict[str, str] = {}
+        self.saw_persons = False
+        self.persons: list[dict] = []
+        self.records: dict[str, list[dict]] = {c: [] for c in _TABLE_OF if c != "person"}
+        self.unknown: dict[tuple[str, str], int] = {}  # (container, element as written) -> first line
+        self.seen: dict[tuple[str, str], int] = {}  # (container, lower name) -> first line, for year notes
+        self.repeats: list[DataIssue] = []
+        self._actions: dict[tuple[str, str], tuple] = {}
+
+    # -- streaming -------------------------------------------------------------------------------------
+    def header(self, elem) -> None:
+        for item in elem.iter():
+            if item is elem or not isinstance(item.tag, str) or len(item):
+                continue
+            name = _local(item.tag)
+            text = (item.text or "").strip()
+            if name in HEADER_ITEMS:
+                self.header_items[HEADER_ITEMS[name]] = text
+                self.seen.setdefault(("header", name), item.sourceline)
+            else:
+                self.unknown.setdefault(("Header", item.tag.rsplit("}", 1)[-1]), item.sourceline)
+                self.header_items.setdefault(item.tag.rsplit("}", 1)[-1], text)
+
+    def person(self, elem) -> None:
+        rec = {"_row": elem.sourceline}
+        index = len(self.persons)
+        self.persons.append(rec)
+        self._fill("person", elem, rec, index)
+
+    def _fill(self, container: str, elem, rec: dict, index: int) -> None:
+        counts: dict[str, int] = {}
+        for child in elem:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            action = self._actions.get((container, tag))
+            if action is None:
+                action = self._actions[(container, tag)] = self._action(container, tag)
+            kind = action[0]
+            if kind == "field":
+                _, field, lined, lname = action
+                rec[field] = child.text
+                if lined:
+                    rec["_l:" + field] = child.sourceline
+                if lname is not None:
+                    self.seen.setdefault((container, lname), child.sourceline)
+            elif kind == "child":
+                sub = action[1]
+                counts[sub] = counts.get(sub, 0) + 1
+                if sub in _SINGLE and counts[sub] == 2:
+                    self.repeats.append(query(
+                        "SEN2-REPEATED-ELEMENT",
+                        f"{self.file}, line {child.sourceline}: a second <{CONTAINER_NAMES[sub]}> inside one "
+                        f"<{CONTAINER_NAMES[container]}>; the SEN2 guide allows one. Both are read.",
+                        file=self.file, row=child.sourceline, column=CONTAINER_NAMES[sub]))
+                child_rec = {"_row": child.sourceline, "_parent": index}
+                records = self.records[sub]
+                child_index = len(records)
+                records.append(child_rec)
+                self._fill(sub, child, child_rec, child_index)
+            elif kind == "own_id":
+                rec["_own_id"] = child.text
+            else:
+                self.unknown.setdefault((CONTAINER_NAMES[container], action[1]), child.sourceline)
+
+    def _action(self, container: str, tag: str) -> tuple:
+        name = tag.rsplit("}", 1)[-1]
+        lname = name.lower()
+        if lname in _CHILDREN.get(container, ()):
+            return ("child", lname)
+        element = element_for(container, lname)
+        if element is not None:
+            kind = TABLES[element.table].field(element.field).kind
+            # Fields stored under a table-qualified key when the container feeds another table (2023 Res/WBP).
+            key = element.field if element.table == _TABLE_OF[container] else f"{element.table}.{element.field}"
+            if element.codes is GENDER_TO_SEX:
+                key = "_gendercurrent"
+            return ("field", key, kind in _LINED_KINDS, lname)
+        if container == "person" and lname in PERSON_ID_ELEMENTS:
+            return ("own_id",)
+        return ("unknown", name)
+
+    def leftovers(self, root) -> None:
+        """Read <Person> elements spelt in a case the streaming filter did not catch (e.g. <PerSon>)."""
+        for elem in root.iter():
+            if isinstance(elem.tag, str) and _local(elem.tag) == "person" and len(elem):
+                self.person(elem)
+            elif isinstance(elem.tag, str) and _local(elem.tag) == "persons":
+                self.saw_persons = True
+
+    # -- building tables -------------------------------------------------------------------------------
+    def dataset(self) -> Dataset:
+        ds = Dataset(sources=[self.file], header=dict(self.header_items))
+        issues: list[DataIssue] = []
+        year = _year(self.header_items.get("Year"))
+
+        people = pd.DataFrame(self.persons, columns=None) if self.persons else pd.DataFrame({"_row": []})
+        for col in ("_own_id", "upn", "uln", "_gendercurrent", "sex"):
+            if col not in people.columns:
+                people[col] = None
+        if people["_gendercurrent"].notna().any():
+            gender = clean_text(people["_gendercurrent"]).map(lambda v: GENDER_TO_SEX.get(v, v) if v else None)
+            people["sex"] = clean_text(people["sex"]).fillna(gender)
+        pid = person_ids(people["_own_id"], people["upn"], people["uln"], people["_row"])
+        pid, dup = unique_ids(pid, people["_row"], file=self.file, sheet="", table="person", what="person")
+        issues += dup
+        people["person_id"] = pid
+        who = clean_text(people["upn"]).fillna(clean_text(people["uln"])).fillna(pid)
+        frame, found = self._convert("person", people, pid)
+        ds.add("person", frame)
+        issues += found
+
+        req = self._raw("requests")
+        req["person_id"] = pid.reindex(req["_parent"].astype("Int64")).to_numpy() if len(req) else []
+        if "received_date" not in req.columns:
+            req["received_date"] = None
+        received = parse_date_series(req["received_date"])[0]
+        rid = request_ids(pd.Series(who.reindex(req["_parent"]).to_numpy(), index=req.index, dtype=object),
+                          received, req["received_date"])
+        rid, dup = unique_ids(rid, req["_row"], file=self.file, sheet="", table="request", what="request")
+        issues += dup
+        req["request_id"] = rid
+        frame, found = self._convert("request", req, rid)
+        ds.add("request", frame)
+        issues += found
+
+        def under_request(container: str) -> pd.DataFrame:
+            raw = self._raw(container)
+            raw["request_id"] = rid.reindex(raw["_parent"]).to_numpy() if len(raw) else []
+            return raw
+
+        assessment = under_request("assessment")
+        frame, found = self._convert("assessment", assessment, assessment["request_id"])
+        ds.add("assessment", frame)
+        issues += found
+
+        named = self._raw("namedplan")
+        named["request_id"] = assessment["request_id"].reindex(named["_parent"]).to_numpy() if len(named) else []
+        frame, found = self._convert("named_plan", named, named["request_id"])
+        ds.add("named_plan", frame)
+        issues += found
+
+        detail = self._raw("plandetail")
+        detail["request_id"] = named["request_id"].reindex(detail["_parent"]).to_numpy() if len(detail) else []
+        frame, found = self._convert("plan_detail", detail, detail["request_id"])
+        ds.add("plan_detail", frame)
+        issues += found
+
+        active = under_request("activeplans")
+        frame, found = self._convert("active_plan", active, active["request_id"])
+        ds.add("active_plan", frame)
+        issues += found
+        issues += self._reviews(ds, active, frame)
+
+        placement = self._raw("placementdetail")
+        placement["request_id"] = active["request_id"].reindex(placement["_parent"]).to_numpy() \
+            if len(placement) else []
+        issues += self._plan_level_placement_items(active, placement)
+        frame, found = self._convert("placement", placement, placement["request_id"])
+        ds.add("placement", frame)
+        issues += found
+
+        need = self._raw("senneed")
+        need["request_id"] = active["request_id"].reindex(need["_parent"]).to_numpy() if len(need) else []
+        frame, found = self._convert("sen_need", need, need["request_id"])
+        ds.add("sen_need", frame)
+        issues += found
+
+        issues += self.repeats
+        issues += self._element_notes(year)
+        ds.issues.extend(issues)
+        return ds
+
+    def _raw(self, container: str) -> pd.DataFrame:
+        records = self.records[container]
+        if not records:
+            return pd.DataFrame({"_row": pd.Series([], dtype=object), "_parent": pd.Series([], dtype="Int64")})
+        return pd.DataFrame(records)
+
+    def _convert(self, table: str, raw: pd.DataFrame, ids: pd.Series) -> tuple[pd.DataFrame, list[DataIssue]]:
+        names = {}
+        for container, elements in ELEMENTS.items():
+            for e in elements.values():
+                if e.table == table:
+                    names.setdefault(e.field, e.name)
+        if table == "person" and "_gendercurrent" in raw.columns and raw["_gendercurrent"].notna().any():
+            names["sex"] = "Sex/GenderCurrent"
+        lines = {c[3:]: raw[c].where(raw[c].notna(), raw["_row"]) for c in raw.columns if c.startswith("_l:")}
+        return canonical_frame(table, raw, file=self.file, columns=names, lines=lines,
+                               record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object))
+
+    def _reviews(self, ds: Dataset, raw: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
+        """One review row per active plan that reports a review meeting or a review decision."""
+        if not len(raw):
+            return []
+        has = pd.Series(False, index=raw.index)
+        for col in ("review_meeting", "last_review"):
+            if col in raw.columns:
+                has |= clean_text(raw[col]).notna()
+        if not has.any():
+            return []
+        a = active[has.to_numpy()]
+        review = pd.DataFrame({
+            "request_id": a["request_id"], "meeting_date": a["review_meeting"], "decision_date": a["last_review"],
+            "outcome": a["review_outcome"], "amendment_notice_date": a["review_draft"],
+            "_file": a["_file"], "_sheet": a["_sheet"], "_row": a["_row"],
+        })
+        ds.add("review", review.reset_index(drop=True))
+        return []
+
+    def _plan_level_placement_items(self, active: pd.DataFrame, placement: pd.DataFrame) -> list[DataIssue]:
+        """2023 returns carry Res/WBP on ActivePlans: copy them to the plan's placements (2024+ shape)."""
+        issues = []
+        for field in ("res", "wbp"):
+            key = f"placement.{field}"
+            if key not in active.columns or not active[key].notna().any():
+                continue
+            if field not in placement.columns:
+                placement[field] = None
+            if len(placement):
+                from_plan = active[key].reindex(placement["_parent"]).to_numpy()
+                placement[field] = placement[field].where(placement[field].notna(), pd.Series(
+                    from_plan, index=placement.index))
+                if "_l:" + key in active.columns:
+                    lines = active["_l:" + key].reindex(placement["_parent"]).to_numpy()
+                    placement["_l:" + field] = pd.Series(lines, index=placement.index)
+            orphans = active[active[key].notna() & ~active.index.isin(placement["_parent"])]
+            for i in orphans.index:
+                issues.append(query(
+                    "SEN2-NO-PLACEMENT-FOR-ITEM",
+                    f"{self.file}, line {orphans.at[i, '_row']}: <ActivePlans> gives {field.upper()} "
+                    f"{orphans.at[i, key]!r} but has no <PlacementDetail> to hold it; the value is not used.",
+                    file=self.file, row=int(orphans.at[i, "_row"]), column=field.upper(),
+                    value=str(orphans.at[i, key]), table="placement", record_id=str(orphans.at[i, "request_id"])))
+        return issues
+
+    def _element_notes(self, year: int | None) -> list[DataIssue]:
+        issues = []
+        for (container, name), line in sorted(self.unknown.items(), key=lambda kv: kv[1]):
+            issues.append(query(
+                "SEN2-UNKNOWN-ELEMENT",
+                f"{self.file}, line {line}: <{name}> inside <{container}> is not a SEN2 item; it is ignored "
+                f"(first seen here, reported once).", file=self.file, row=line, column=name))
+        for (container, lname), line in sorted(self.seen.items(), key=lambda kv: kv[1]):
+            if container == "header":
+                years = HEADER_YEARS.get(lname)
+                note = None if years is None or year is None or year in years else \
+                    f"{HEADER_ITEMS[lname]} is collected from the {min(years)} return onwards"
+                name = HEADER_ITEMS[lname]
+            else:
+                element = element_for(container, lname)
+                note = year_note(element, year)
+                name = element.name
+            if note:
+                issues.append(query(
+                    "SEN2-ELEMENT-NOT-IN-YEAR",
+                    f"{self.file}, line {line}: <{name}> in a {year} return: {note}. It is read anyway; check "
+                    f"the software that produced the file is set up for {year}.",
+                    file=self.file, row=line, column=name))
+        return issues
+
+
+def _year(text: str | None) -> int | None:
+    try:
+        return int(str(text).strip()[:4])
+    except (TypeError, ValueError):
+        return None
