@@ -1,0 +1,730 @@
+"""Data-quality checks run before any compliance rule, so a rule never reasons from a record that cannot be trusted.
+
+Every check has a stable ``issue_id`` and a severity:
+
+* ``error``: the record cannot be evaluated safely (a missing key, a code the rules cannot read, dates in an
+  impossible order, an orphan). The row is *rejected*: it is counted and reported, never silently dropped, and
+  the compliance rules skip it. Rejection cascades down the record: a rejected person takes their requests with
+  them, and a rejected request takes its assessment, plan, placements, reviews and so on, because their
+  statutory clocks start from the request.
+* ``query``: worth a look (an invalid UPN, a date after the as-at date, an "other" code used a lot), but the
+  record is still evaluated. Severity here follows what the compliance rules need, not DfE COLLECT: COLLECT
+  rejects a bad UPN, but a bad UPN does not change whether a plan was issued on time.
+
+Duplicate keys: the first row in file order is kept and evaluated; every later copy is rejected with
+DUPLICATE-KEY and its message names the row it duplicates.
+
+Orphans are only checked against a parent table the input actually supplied: an extract with no person sheet
+does not make every request an orphan.
+
+The checks are vectorised (pandas/numpy over whole columns); Python only loops over the rows that fail, to
+build their issue objects. ``checks_catalogue()`` lists every check for ``docs/data-quality.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .dataset import ERROR, QUERY, DataIssue, Dataset
+from .model import CODE, DATE, FLAG, TABLES, YES_NO
+
+GUIDE = "DfE SEN2 guide"
+OURS = "sendcheck data check"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One data-quality check as documented: what it finds, how serious it is and where the rule comes from."""
+
+    issue_id: str
+    severity: str
+    description: str
+    source: str
+    tables: str = "all"
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("REQUIRED-MISSING", ERROR,
+          "A required field or a key field is blank, so the record cannot be identified or linked.",
+          f"{OURS}; data dictionary (required and key fields)"),
+    Check("DATE-INVALID", ERROR,
+          "A date column holds something that is not a date (normally caught by the reader).", OURS),
+    Check("CODE-INVALID", ERROR,
+          "A coded field holds a value outside its code list (codes are exact, e.g. \"Y\" not \"y\").",
+          "SEN2 technical specification, code lists (sen2-data A.3, A.5(b))"),
+    Check("FLAG-INVALID", ERROR, "A yes/no field holds something other than 1 or 0.",
+          "SEN2 technical specification (booleans coded 1/0)"),
+    Check("DUPLICATE-KEY", ERROR,
+          "Two rows share the table's key. The first row in file order is kept; later copies are rejected.",
+          f"{OURS}; SEN2 one Requests element per request", "tables with a key"),
+    Check("ORPHAN", ERROR,
+          "A request names a person with no person row, or a child row names a request with no request row "
+          "(checked only when the input supplied persons / requests).", OURS),
+    Check("RECEIVED-DATE-MISSING", ERROR,
+          "G1: the request has an outcome other than H (historical) but no date received, so no statutory "
+          "clock can start.", f"{GUIDE} item 2.1 (ReceivedDate not required only when RequestOutcome = H)",
+          "request"),
+    Check("REQUEST-OUTCOME-DATE-MISSING", ERROR,
+          "G2: the decision whether to assess is Y or N but its date is blank.",
+          f"{GUIDE} items 2.4-2.5 (not required when the outcome is A, W or H)", "request"),
+    Check("ASSESSMENT-OUTCOME-DATE-MISSING", ERROR,
+          "G5: the decision whether to issue a plan is Y or N but its date is blank.",
+          f"{GUIDE} item 3.2 (required when AssessmentOutcome is Y or N)", "assessment"),
+    Check("DATE-ORDER", ERROR,
+          "Dates in an impossible order: request decision before the request; assessment outcome before the "
+          "request; plan ceased before it started; placement left before it started; review decision before "
+          "the review meeting (review history); exception period ending before it starts; draft response "
+          "before the draft; child born after the request.", OURS),
+    Check("AGE-NEGATIVE", ERROR, "Date of birth after the as-at date.", "D2I Annex A SEND check 105a"),
+    Check("AGE-26-PLUS", ERROR,
+          "Aged 26 or over at the as-at date (or, if every plan has ceased, at the latest cease date): outside "
+          "the 0-25 SEND system, so the date of birth is probably wrong.", "D2I Annex A SEND check 102b",
+          "person"),
+    Check("SETTING-NOT-ONE", ERROR,
+          "G6: a plan setting or placement gives none, or more than one, of URN, UKPRN and SEN setting type.",
+          f"{GUIDE} items 4.7a-c and 5.7a-c (complete only one)", "plan_detail, placement"),
+    Check("PARENT-REJECTED", ERROR,
+          "The row's person or request was rejected by another check, so this row is not evaluated either.", OURS),
+    Check("AGE-25", QUERY, "Aged 25 at the as-at date: the plan should be ending (end of the academic year).",
+          "D2I Annex A SEND check 102a", "person"),
+    Check("DATE-FUTURE", QUERY,
+          "A date after the as-at date (due dates excepted): it cannot have happened yet.",
+          "D2I Annex A SEND checks 105a-d"),
+    Check("DATE-ORDER-QUERY", QUERY,
+          "SEN2 active plan: the latest review decision (LastReview) is before the latest review meeting; it may "
+          "belong to the previous review.", f"{GUIDE} items 5.4a-b", "active_plan"),
+    Check("UPN-FORMAT", QUERY,
+          "UPN is not 13 characters: a letter, 11 digits, then a digit or a letter (temporary UPN).",
+          "DfE Unique Pupil Numbers guidance; SEN2 item 1.7a", "person"),
+    Check("UPN-CHECK-LETTER", QUERY, "UPN check letter (first character) does not match the other 12.",
+          "DfE Unique Pupil Numbers guidance (modulus 23 check letter)", "person"),
+    Check("UPN-TEMPORARY", QUERY, "UPN is a temporary UPN (ends in a letter); a permanent UPN should replace it.",
+          "DfE Unique Pupil Numbers guidance", "person"),
+    Check("UPN-DUPLICATE", QUERY, "The same UPN is given for more than one person.",
+          "D2I Annex A SEND check 109", "person"),
+    Check("ULN-FORMAT", QUERY, "ULN is not 10 digits.", "SEN2 item 1.7b; Learning Records Service", "person"),
+    Check("IDENTIFIER-MISSING", QUERY,
+          "Neither UPN nor ULN is given and no reason (UPNunknown) is recorded.",
+          f"{GUIDE} item 1.7c; D2I Annex A SEND check 107", "person"),
+    Check("UPN-UNKNOWN-WITH-UPN", QUERY, "A reason for no UPN/ULN is given although a UPN or ULN is present.",
+          f"{GUIDE} item 1.7c", "person"),
+    Check("URN-FORMAT", QUERY, "URN is not 6 digits.", "SEN2 items 4.7a, 5.7a; GIAS"),
+    Check("UKPRN-FORMAT", QUERY, "UKPRN is not 8 digits.", "SEN2 items 4.7b, 5.7b; UKRLP"),
+    Check("REQUEST-UNDECIDED-HAS-ASSESSMENT", QUERY,
+          "G2: the decision whether to assess is N, A or W, yet the assessment records an outcome.",
+          f"{GUIDE} item 2.5 (if A, W or H nothing further is required)", "assessment"),
+    Check("EXPORTED-HAS-LATER-DATA", QUERY,
+          "G3: the request was exported to another LA, yet a plan or active plan is recorded here.",
+          f"{GUIDE} item 2.8", "named_plan, active_plan"),
+    Check("ASSESSMENT-UNDECIDED-HAS-PLAN", QUERY,
+          "G4: the decision whether to issue a plan is A or W, yet a plan or active plan is recorded.",
+          f"{GUIDE} item 3.1 (if A or W nothing further in this or later modules)", "named_plan, active_plan"),
+    Check("SETTING-OTHER-DETAIL-MISSING", QUERY,
+          "G7: SEN setting is OTH or NIEO but no detail (SENSettingOther) is given.", f"{GUIDE} item 5.7c(i)",
+          "plan_detail, placement"),
+    Check("ATTENDANCE-PATTERN-MISSING", QUERY,
+          "G8 (2023 returns only): no attendance pattern for a placement of a child of compulsory school age.",
+          f"{GUIDE} 2023 item 5.5g", "placement"),
+    Check("SEN-NEED-NO-PRIMARY", QUERY, "Types of need are recorded but none is ranked 1 (primary).",
+          "SEN2 technical specification (SENneed: one with rank 1)", "sen_need"),
+    Check("OTHER-CODE-FREQUENT", QUERY,
+          "G9: an 'other' code (RequestSource 5, CeaseReason 9, SEN setting OTH/NIEO) is used for more than "
+          "10% of at least 20 coded rows; COLLECT queries this.", f"{GUIDE} code notes (COLLECT query)"),
+)
+
+_BY_ID = {c.issue_id: c for c in CHECKS}
+_ORDER = {c.issue_id: i for i, c in enumerate(CHECKS)}
+
+# Dates that are expected to lie in the future (deadlines), or checked by an age check instead.
+NOT_FUTURE_CHECKED = {("active_plan", "phase_transfer_due_date"), ("person", "birth_date")}
+
+# (table, earlier field, later field): the later must not be before the earlier.
+SAME_ROW_ORDER = (
+    ("request", "received_date", "request_outcome_date", ERROR),
+    ("named_plan", "start_date", "cease_date", ERROR),
+    ("placement", "entry_date", "leaving_date", ERROR),
+    ("review", "meeting_date", "decision_date", ERROR),
+    ("assessment", "exception_start", "exception_end", ERROR),
+    ("assessment", "draft_plan_date", "draft_response_date", ERROR),
+    ("active_plan", "review_meeting", "last_review", QUERY),
+)
+
+OTHER_CODES = (("request", "request_source", ("5",)), ("named_plan", "cease_reason", ("9",)),
+               ("plan_detail", "sen_setting", ("OTH",)), ("placement", "sen_setting", ("OTH", "NIEO")))
+OTHER_SHARE, OTHER_MIN_ROWS = 0.10, 20
+
+# The UPN check-letter alphabet (DfE): letters without I, O and S, then the digits. Index = value.
+UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ0123456789"
+
+
+def checks_catalogue() -> list[dict]:
+    """Every check, in the order they run, for the docs and the CLI."""
+    return [{"issue_id": c.issue_id, "severity": c.severity, "description": c.description, "source": c.source,
+             "tables": c.tables} for c in CHECKS]
+
+
+def catalogue_markdown() -> str:
+    """docs/data-quality.md, generated from CHECKS so the two never disagree."""
+    lines = ["# Data-quality checks", "",
+             "Generated from `checker/quality.py` (`checks_catalogue()`). These checks run on the canonical tables "
+             "before any compliance rule.", "",
+             "* **error**: the row is rejected: counted, reported with its file, sheet, row and column, and not "
+             "evaluated by the compliance rules. A rejected person or request takes its dependent rows with it "
+             "(PARENT-REJECTED).",
+             "* **query**: worth a look; the row is still evaluated.", "",
+             "Severity follows what the compliance rules need, not DfE COLLECT: for example COLLECT rejects an "
+             "invalid UPN, but here it is a query because the statutory clocks do not depend on it.", "",
+             "Duplicate keys: the first row in file order is kept; every later copy is rejected and its message "
+             "names the row it repeats.", "",
+             "G1-G9 refer to the SEN2 guide's conditional rules as listed in the SEN2 reference (A.5). DfE's own "
+             "numbered validation rules were not available, so no DfE rule numbers are quoted.", "",
+             "| id | severity | tables | what it finds | source |", "|---|---|---|---|---|"]
+    for c in CHECKS:
+        lines.append(f"| `{c.issue_id}` | {c.severity} | {c.tables} | {c.description} | {c.source} |")
+    lines += ["", "## UPN check letter", "",
+              "The first character of a UPN is a check letter: multiply the value of characters 2-13 by the weights "
+              "2-13 (digits are worth 0-9... as indexed in `ABCDEFGHJKLMNPQRTUVWXYZ0123456789`, so A=0, B=1, ..., "
+              "Z=22, 0=23, ..., 9=32), take the sum modulo 23, and the check letter is the letter at that index. "
+              "This is the same algorithm as `stdnum.gb.upn.calc_check_digit`; the checker runs it vectorised over "
+              "the whole column and does not use `stdnum`'s 2011 list of LA numbers, which lacks LAs created since "
+              "(e.g. Dorset 838, BCP 839, North and West Northamptonshire 940/941, Cumberland 942, Westmorland and "
+              "Furness 943).", ""]
+    return "\n".join(lines)
+
+
+@dataclass
+class QualityResult:
+    """New issues plus, per table, which rows are rejected and why (the first error found for the row)."""
+
+    issues: list[DataIssue] = field(default_factory=list)
+    rejected: dict[str, pd.Series] = field(default_factory=dict)
+    reasons: dict[str, pd.Series] = field(default_factory=dict)
+
+    def rejected_count(self) -> int:
+        return int(sum(int(s.sum()) for s in self.rejected.values()))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Vector helpers
+
+
+def blank(s: pd.Series) -> np.ndarray:
+    """True where a cell is missing or empty text."""
+    missing = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        missing = missing | (s.astype(object) == "").to_numpy()
+    return missing
+
+
+def upn_check_letter(body: pd.Series) -> pd.Series:
+    """The DfE check letter for each 12-character UPN body (characters 2-13), vectorised; None if uncomputable."""
+    body = body.astype(str).str.upper()
+    ok = (body.str.len() == 12).to_numpy() & body.str.fullmatch(r"[0-9A-Z]{12}").fillna(False).to_numpy()
+    out = np.full(len(body), None, dtype=object)
+    if ok.any():
+        codes = np.frombuffer("".join(body[ok].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 12)
+        lookup = np.full(256, -1, dtype=np.int64)
+        for i, ch in enumerate(UPN_ALPHABET):
+            lookup[ord(ch)] = i
+        values = lookup[codes]
+        good = (values >= 0).all(axis=1)
+        total = (values * np.arange(2, 14)).sum(axis=1) % 23
+        letters = np.array(list(UPN_ALPHABET), dtype=object)[total]
+        letters[~good] = None
+        out[np.flatnonzero(ok)] = letters
+    return pd.Series(out, index=body.index, dtype=object)
+
+
+def upn_problems(upn: pd.Series) -> pd.DataFrame:
+    """Per UPN: ``format`` (bad shape), ``check`` (wrong check letter), ``temporary`` (ends in a letter)."""
+    text = upn.astype(object).where(~pd.Series(blank(upn), index=upn.index), None)
+    present = text.notna().to_numpy()
+    s = text[present].astype(str).str.strip().str.upper()
+    shape = s.str.fullmatch(r"[A-HJ-NPR-Z][0-9]{11}[0-9A-HJ-NPR-Z]").fillna(False).to_numpy()
+    expected = upn_check_letter(s.str[1:])
+    check_bad = shape & (expected.to_numpy() != s.str[0].to_numpy())
+    temporary = shape & ~check_bad & s.str[-1].str.isalpha().fillna(False).to_numpy()
+    out = pd.DataFrame(False, index=upn.index, columns=["format", "check", "temporary"])
+    idx = np.flatnonzero(present)
+    out.iloc[idx, 0] = ~shape
+    out.iloc[idx, 1] = check_bad
+    out.iloc[idx, 2] = temporary
+    return out
+
+
+def _digits(s: pd.Series, n: int) -> np.ndarray:
+    """True where the cell is present and is not exactly n digits."""
+    present = ~blank(s)
+    bad = np.zeros(len(s), dtype=bool)
+    if present.any():
+        txt = s[present].astype(str).str.strip()
+        bad[np.flatnonzero(present)] = ~txt.str.fullmatch(rf"[0-9]{{{n}}}").fillna(False).to_numpy()
+    return bad
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return ""
+    if isinstance(v, (pd.Timestamp, dt.datetime, np.datetime64)):
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    return str(v)
+
+
+def _age(birth: pd.Series, ref: pd.Series) -> pd.Series:
+    """Whole years from birth to ref (vectorised); NaN where either is missing."""
+    years = ref.dt.year - birth.dt.year
+    before_birthday = (ref.dt.month * 100 + ref.dt.day) < (birth.dt.month * 100 + birth.dt.day)
+    return years - before_birthday.astype("float")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The collector: every check reports (table, failing rows, column, message per row) here.
+
+
+class _Run:
+    def __init__(self, dataset: Dataset, as_at: dt.date):
+        self.dataset = dataset
+        self.as_at = pd.Timestamp(as_at)
+        self.frames = {name: frame for name, frame in dataset.tables.items() if name in TABLES}
+        self.issues: list[tuple[int, int, int, DataIssue]] = []  # (table order, row position, check order, issue)
+        self.errors = {name: np.zeros(len(f), dtype=bool) for name, f in self.frames.items()}
+        self.reasons = {name: np.full(len(f), None, dtype=object) for name, f in self.frames.items()}
+        self.table_order = {name: i for i, name in enumerate(TABLES)}
+        self.headers = getattr(dataset, "source_headers", None) or {}
+
+    def present(self, name: str) -> bool:
+        return name in self.frames and len(self.frames[name]) > 0
+
+    def column_label(self, file: str, sheet: str, table: str, fieldname: str) -> str:
+        header = self.headers.get((file, sheet, table, fieldname)) or self.headers.get((file, sheet, fieldname))
+        return f"{header} ({fieldname})" if header and header != fieldname else fieldname
+
+    def flag(self, issue_id: str, table: str, mask, column: str, message, value=None, severity: str | None = None):
+        """Record one issue per True row of ``mask``.
+
+        ``message`` is a callable taking (position, value) and returning the text after the location; ``value``
+        is an optional Series whose failing cells are quoted in the issue.
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        check = _BY_ID[issue_id]
+        severity = severity or check.severity
+        frame = self.frames[table]
+        pos = np.flatnonzero(mask)
+        if severity == ERROR:
+            self.errors[table][pos] = True
+            reasons = self.reasons[table]
+            unset = pos[pd.isna(reasons[pos])]
+            reasons[unset] = issue_id
+        files = frame["_file"].to_numpy()[pos] if "_file" in frame else [""] * len(pos)
+        sheets = frame["_sheet"].to_numpy()[pos] if "_sheet" in frame else [""] * len(pos)
+        rows = frame["_row"].to_numpy()[pos] if "_row" in frame else [None] * len(pos)
+        values = value.to_numpy()[pos] if value is not None else [None] * len(pos)
+        keys = self.record_ids(table, pos)
+        t_order, c_order = self.table_order[table], _ORDER[issue_id]
+        for p, f, sh, r, v, key in zip(pos, files, sheets, rows, values, keys):
+            f = "" if f is None or (isinstance(f, float) and np.isnan(f)) else str(f)
+            sh = "" if sh is None or (isinstance(sh, float) and np.isnan(sh)) else str(sh)
+            try:
+                row = None if r is None or pd.isna(r) else int(r)
+            except (TypeError, ValueError):
+                row = None
+            col = self.column_label(f, sh, table, column) if column else ""
+            where = DataIssue(issue_id, severity, "", f, sh, row, col).location()
+            issue = DataIssue(issue_id, severity, f"{where}: {message(p, v)}", f, sh, row, col, _fmt(v), table, key)
+            self.issues.append((t_order, int(p), c_order, issue))
+
+    def record_ids(self, table: str, pos: np.ndarray) -> list[str]:
+        frame = self.frames[table]
+        parts = [frame[k].to_numpy()[pos] for k in TABLES[table].key if k in frame]
+        return [" / ".join(_fmt(v) for v in vals) for vals in zip(*parts)] if parts else [""] * len(pos)
+
+    def table_issue(self, issue_id: str, table: str, text: str, column: str = "", value: str = ""):
+        self.issues.append((self.table_order[table], -1, _ORDER[issue_id],
+                            DataIssue(issue_id, _BY_ID[issue_id].severity, f"{table} table: {text}", column=column,
+                                      value=value, table=table)))
+
+    def row_ref(self, table: str, positions: np.ndarray) -> np.ndarray:
+        """'row 12' style references (with file and sheet when they differ) for messages about another row."""
+        frame = self.frames[table]
+        rows = frame["_row"].to_numpy()[positions] if "_row" in frame else [None] * len(positions)
+        return np.array([f"row {_fmt(r)}" if _fmt(r) else "an earlier row" for r in rows], dtype=object)
+
+    def result(self) -> QualityResult:
+        self.issues.sort(key=lambda t: (t[0], t[1], t[2]))
+        rejected = {n: pd.Series(self.errors[n], index=f.index, name="rejected") for n, f in self.frames.items()}
+        reasons = {n: pd.Series(self.reasons[n], index=f.index, name="reason", dtype=object)
+                   for n, f in self.frames.items()}
+        return QualityResult([i for *_, i in self.issues], rejected, reasons)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The checks
+
+
+def _coerce_dates(run: _Run) -> None:
+    """Readers should hand over datetime64 columns; if one did not, parse it here rather than misread it."""
+    for name, frame in run.frames.items():
+        for f in TABLES[name].fields:
+            if f.kind != DATE or f.name not in frame or pd.api.types.is_datetime64_any_dtype(frame[f.name]):
+                continue
+            raw = frame[f.name]
+            parsed = pd.to_datetime(raw, errors="coerce", format="mixed", dayfirst=True)
+            bad = parsed.isna().to_numpy() & ~blank(raw)
+            run.flag("DATE-INVALID", name, bad, f.name, lambda p, v: f'"{_fmt(v)}" is not a date.', raw)
+            frame = frame.copy() if frame is run.dataset.tables.get(name) else frame
+            frame[f.name] = parsed.astype("datetime64[ns]")
+            run.frames[name] = frame
+
+
+def _required(run: _Run) -> None:
+    for name, frame in run.frames.items():
+        t = TABLES[name]
+        needed = [f.name for f in t.fields if f.required] + [k for k in t.key if not t.field(k).required]
+        for col in needed:
+            if col not in frame:
+                continue
+            run.flag("REQUIRED-MISSING", name, blank(frame[col]), col,
+                     lambda p, v, col=col: f"{col} is blank; it is required to identify or link this {name} row.")
+
+
+def _codes(run: _Run) -> None:
+    for name, frame in run.frames.items():
+        for f in TABLES[name].fields:
+            if f.name not in frame:
+                continue
+            s = frame[f.name]
+            if f.kind == CODE and f.codes:
+                allowed = set(f.codes)
+                bad = ~blank(s) & ~s.isin(allowed).to_numpy()
+                upper = {c.upper(): c for c in f.codes}
+
+                def msg(p, v, f=f, upper=upper):
+                    text = f'"{_fmt(v)}" is not a valid {f.name} code; expected one of {", ".join(f.codes)}.'
+                    near = upper.get(_fmt(v).strip().upper())
+                    return text[:-1] + f' (codes are exact: use "{near}").' if near else text
+                run.flag("CODE-INVALID", name, bad, f.name, msg, s)
+            elif f.kind == FLAG:
+                bad = ~blank(s) & ~s.isin(set(YES_NO)).to_numpy()
+                run.flag("FLAG-INVALID", name, bad, f.name,
+                         lambda p, v, f=f: f'"{_fmt(v)}" is not a yes/no value for {f.name}; expected 1 or 0.', s)
+
+
+def _duplicates(run: _Run) -> None:
+    for name, frame in run.frames.items():
+        key = [k for k in TABLES[name].key if k in frame]
+        if not key or len(frame) < 2:
+            continue
+        complete = np.ones(len(frame), dtype=bool)
+        for k in key:
+            complete &= ~blank(frame[k])
+        sub = frame.loc[complete, key]
+        dup = sub.duplicated(keep="first")
+        if not dup.any():
+            continue
+        first_pos = pd.Series(np.flatnonzero(complete), index=sub.index)
+        first_of = first_pos.groupby([sub[k] for k in key], sort=False, dropna=False).transform("first")
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[first_pos[dup].to_numpy()] = True
+        firsts = np.full(len(frame), -1, dtype=np.int64)
+        firsts[first_pos.to_numpy()] = first_of.to_numpy()
+        refs = run.row_ref(name, firsts[mask])
+        ref_of = dict(zip(np.flatnonzero(mask), refs))
+        label = " + ".join(key)
+        run.flag("DUPLICATE-KEY", name, mask, key[0],
+                 lambda p, v: f"{label} repeats {ref_of[p]}; the first row is kept and this copy is not evaluated.")
+
+
+def _orphans(run: _Run) -> None:
+    if run.present("person") and "request" in run.frames:
+        req = run.frames["request"]
+        persons = set(run.frames["person"]["person_id"].dropna())
+        s = req["person_id"]
+        bad = ~blank(s) & ~s.isin(persons).to_numpy()
+        run.flag("ORPHAN", "request", bad, "person_id",
+                 lambda p, v: f'person_id "{_fmt(v)}" has no person row.', s)
+    if not run.present("request"):
+        return
+    requests = set(run.frames["request"]["request_id"].dropna())
+    for name, frame in run.frames.items():
+        if name in ("person", "request") or "request_id" not in frame:
+            continue
+        s = frame["request_id"]
+        bad = ~blank(s) & ~s.isin(requests).to_numpy()
+        run.flag("ORPHAN", name, bad, "request_id", lambda p, v: f'request_id "{_fmt(v)}" has no request row.', s)
+
+
+def _lookup(run: _Run, table: str, key: str, col: str, target: pd.Series) -> pd.Series:
+    """The value of ``table.col`` for each key in ``target`` (first row per key), aligned to target."""
+    src = run.frames[table][[key, col]]
+    src = src[~blank(src[key])].drop_duplicates(key, keep="first").set_index(key)[col]
+    return target.map(src)
+
+
+def _conditional(run: _Run) -> None:
+    """The SEN2 guide's conditional rules G1-G8."""
+    if "request" in run.frames:
+        req = run.frames["request"]
+        outcome = req["request_outcome"]
+        # G1: received date needed unless historical (H) or the outcome itself is unknown.
+        g1 = blank(req["received_date"]) & ~blank(outcome) & (outcome != "H").to_numpy()
+        run.flag("RECEIVED-DATE-MISSING", "request", g1, "received_date",
+                 lambda p, v: f'received_date is blank but the request outcome is "{_fmt(v)}"; only historical '
+                              '(H) requests may leave it blank.', outcome)
+        g2 = blank(req["request_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy()
+        run.flag("REQUEST-OUTCOME-DATE-MISSING", "request", g2, "request_outcome_date",
+                 lambda p, v: f'request_outcome_date is blank but the decision whether to assess is "{_fmt(v)}".',
+                 outcome)
+    if "assessment" in run.frames:
+        ass = run.frames["assessment"]
+        outcome = ass["assessment_outcome"]
+        g5 = blank(ass["assessment_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy()
+        run.flag("ASSESSMENT-OUTCOME-DATE-MISSING", "assessment", g5, "assessment_outcome_date",
+                 lambda p, v: f'assessment_outcome_date is blank but the decision whether to issue a plan is '
+                              f'"{_fmt(v)}".', outcome)
+        if "request" in run.frames:
+            req_outcome = _lookup(run, "request", "request_id", "request_outcome", ass["request_id"])
+            g2b = ~blank(outcome) & req_outcome.isin(["N", "A", "W"]).to_numpy()
+            run.flag("REQUEST-UNDECIDED-HAS-ASSESSMENT", "assessment", g2b, "assessment_outcome",
+                     lambda p, v: f'the assessment records outcome "{_fmt(outcome.iloc[p])}" but the decision '
+                                  f'whether to assess is "{_fmt(v)}".', req_outcome)
+    for child in ("named_plan", "active_plan"):
+        if child not in run.frames:
+            continue
+        frame = run.frames[child]
+        if "request" in run.frames:
+            exported = _lookup(run, "request", "request_id", "exported", frame["request_id"])
+            run.flag("EXPORTED-HAS-LATER-DATA", child, ~blank(exported), "request_id",
+                     lambda p, v, child=child: f'the request was exported to LA "{_fmt(v)}", so the exporting LA '
+                                               f'should not record a {child.replace("_", " ")}.', exported)
+        if "assessment" in run.frames:
+            a_outcome = _lookup(run, "assessment", "request_id", "assessment_outcome", frame["request_id"])
+            run.flag("ASSESSMENT-UNDECIDED-HAS-PLAN", child, a_outcome.isin(["A", "W"]).to_numpy(), "request_id",
+                     lambda p, v, child=child: f'the decision whether to issue a plan is "{_fmt(v)}", yet a '
+                                               f'{child.replace("_", " ")} is recorded.', a_outcome)
+    for name in ("plan_detail", "placement"):
+        if name not in run.frames:
+            continue
+        frame = run.frames[name]
+        given = (~blank(frame["urn"])).astype(int) + (~blank(frame["ukprn"])).astype(int) + \
+            (~blank(frame["sen_setting"])).astype(int)
+        def msg(p, v, given=given):
+            return ("no setting: give one of urn, ukprn or sen_setting." if given[p] == 0 else
+                    "more than one of urn, ukprn and sen_setting is given; complete only one.")
+        run.flag("SETTING-NOT-ONE", name, given != 1, "urn", msg)
+        other = frame["sen_setting"].isin(["OTH", "NIEO"]).to_numpy() & blank(frame["sen_setting_other"])
+        run.flag("SETTING-OTHER-DETAIL-MISSING", name, other, "sen_setting_other",
+                 lambda p, v: f'sen_setting is "{_fmt(v)}" but sen_setting_other (the detail) is blank.',
+                 frame["sen_setting"])
+    _attendance_pattern(run)
+
+
+def _attendance_pattern(run: _Run) -> None:
+    """G8: 2023 returns only; compulsory school age = aged 5-15 on the 31 August before the as-at date."""
+    if str(run.dataset.header.get("Year", "")).strip() != "2023" or "placement" not in run.frames:
+        return
+    if not (run.present("request") and run.present("person")):
+        return
+    pl = run.frames["placement"]
+    person = _lookup(run, "request", "request_id", "person_id", pl["request_id"])
+    birth = pd.to_datetime(_lookup(run, "person", "person_id", "birth_date", person))
+    sept_year = run.as_at.year if run.as_at.month >= 9 else run.as_at.year - 1
+    ref = pd.Series(pd.Timestamp(sept_year, 8, 31), index=pl.index)
+    age = _age(birth, ref)
+    cs_age = ((age >= 5) & (age <= 15)).to_numpy()
+    run.flag("ATTENDANCE-PATTERN-MISSING", "placement", cs_age & blank(pl["attendance_pattern"]),
+             "attendance_pattern", lambda p, v: "attendance_pattern (FT/PT) is blank for a child of compulsory "
+                                                "school age (2023 return).")
+
+
+def _date_order(run: _Run) -> None:
+    for table, earlier, later, severity in SAME_ROW_ORDER:
+        if table not in run.frames:
+            continue
+        frame = run.frames[table]
+        a, b = frame[earlier], frame[later]
+        bad = (b < a).fillna(False).to_numpy()
+        issue = "DATE-ORDER" if severity == ERROR else "DATE-ORDER-QUERY"
+        run.flag(issue, table, bad, later,
+                 lambda p, v, a=a, earlier=earlier, later=later:
+                 f"{later} {_fmt(v)} is before {earlier} {_fmt(a.iloc[p])}.", b)
+    if "assessment" in run.frames and "request" in run.frames:
+        ass = run.frames["assessment"]
+        received = _lookup(run, "request", "request_id", "received_date", ass["request_id"])
+        received = pd.to_datetime(received)
+        out = ass["assessment_outcome_date"]
+        bad = (out < received).fillna(False).to_numpy()
+        run.flag("DATE-ORDER", "assessment", bad, "assessment_outcome_date",
+                 lambda p, v: f"assessment_outcome_date {_fmt(v)} is before the request's received_date "
+                              f"{_fmt(received.iloc[p])}.", out)
+    if "request" in run.frames and "person" in run.frames:
+        req = run.frames["request"]
+        birth = pd.to_datetime(_lookup(run, "person", "person_id", "birth_date", req["person_id"]))
+        bad = (req["received_date"] < birth).fillna(False).to_numpy()
+        run.flag("DATE-ORDER", "request", bad, "received_date",
+                 lambda p, v: f"received_date {_fmt(v)} is before the child's birth_date {_fmt(birth.iloc[p])}.",
+                 req["received_date"])
+
+
+def _future(run: _Run) -> None:
+    for name, frame in run.frames.items():
+        for f in TABLES[name].fields:
+            if f.kind != DATE or f.name not in frame or (name, f.name) in NOT_FUTURE_CHECKED:
+                continue
+            s = frame[f.name]
+            bad = (s > run.as_at).fillna(False).to_numpy()
+            run.flag("DATE-FUTURE", name, bad, f.name,
+                     lambda p, v, f=f: f"{f.name} {_fmt(v)} is after the as-at date "
+                                       f"{run.as_at.strftime('%Y-%m-%d')}.", s)
+
+
+def _ages(run: _Run) -> None:
+    if "person" not in run.frames:
+        return
+    person = run.frames["person"]
+    birth = person["birth_date"]
+    ref = pd.Series(run.as_at, index=person.index)
+    if "named_plan" in run.frames and "request" in run.frames and len(run.frames["named_plan"]):
+        plans = run.frames["named_plan"][["request_id", "cease_date"]].copy()
+        plans["person_id"] = _lookup(run, "request", "request_id", "person_id", plans["request_id"]).to_numpy()
+        plans = plans[plans["person_id"].notna()]
+        open_plans = plans["cease_date"].isna().groupby(plans["person_id"], sort=False).sum()
+        all_ceased = open_plans.eq(0)
+        last = plans.groupby("person_id", sort=False)["cease_date"].max()
+        ceased_at = last[all_ceased[all_ceased].index]
+        c = person["person_id"].map(ceased_at)
+        c = pd.to_datetime(c)
+        ref = ref.where(~(c < run.as_at).fillna(False), c)
+    age = _age(birth, ref)
+    run.flag("AGE-NEGATIVE", "person", (age < 0).fillna(False).to_numpy(), "birth_date",
+             lambda p, v: f"birth_date {_fmt(v)} is after the as-at date {run.as_at.strftime('%Y-%m-%d')}.", birth)
+    run.flag("AGE-26-PLUS", "person", (age >= 26).fillna(False).to_numpy(), "birth_date",
+             lambda p, v: f"birth_date {_fmt(v)} makes this person {int(age.iloc[p])} on "
+                          f"{_fmt(ref.iloc[p])}: outside the 0-25 SEND system.", birth)
+    run.flag("AGE-25", "person", (age == 25).fillna(False).to_numpy(), "birth_date",
+             lambda p, v: f"birth_date {_fmt(v)} makes this person 25 on {_fmt(ref.iloc[p])}; the plan should end "
+                          "at the end of this academic year.", birth)
+
+
+def _identifiers(run: _Run) -> None:
+    if "person" not in run.frames:
+        return
+    person = run.frames["person"]
+    upn, uln, unknown = person["upn"], person["uln"], person["upn_unknown"]
+    problems = upn_problems(upn)
+    run.flag("UPN-FORMAT", "person", problems["format"].to_numpy(), "upn",
+             lambda p, v: f'"{_fmt(v)}" is not a UPN: expected 13 characters, a letter, 11 digits, then a digit or '
+                          "a letter.", upn)
+    expected = upn_check_letter(upn.astype(str).str.strip().str.upper().str[1:])
+    run.flag("UPN-CHECK-LETTER", "person", problems["check"].to_numpy(), "upn",
+             lambda p, v: f'"{_fmt(v)}" has check letter "{_fmt(v).strip().upper()[:1]}" but the other characters '
+                          f'give "{expected.iloc[p]}"; the UPN is mistyped.', upn)
+    run.flag("UPN-TEMPORARY", "person", problems["temporary"].to_numpy(), "upn",
+             lambda p, v: f'"{_fmt(v)}" is a temporary UPN; record the permanent UPN when it is known.', upn)
+    present = ~blank(upn)
+    norm = upn.astype(str).str.strip().str.upper()
+    ids = person["person_id"]
+    counts = pd.Series(ids[present].to_numpy()).groupby(norm[present].to_numpy()).nunique()
+    shared = set(counts[counts > 1].index)
+    dup = present & norm.isin(shared).to_numpy()
+    run.flag("UPN-DUPLICATE", "person", dup, "upn",
+             lambda p, v: f'UPN "{_fmt(v)}" is also given for another person.', upn)
+    run.flag("ULN-FORMAT", "person", _digits(uln, 10), "uln", lambda p, v: f'"{_fmt(v)}" is not a ULN: expected 10 '
+                                                                           "digits.", uln)
+    none = blank(upn) & blank(uln)
+    run.flag("IDENTIFIER-MISSING", "person", none & blank(unknown), "upn",
+             lambda p, v: "neither upn nor uln is given and no reason is recorded in upn_unknown.")
+    run.flag("UPN-UNKNOWN-WITH-UPN", "person", ~none & ~blank(unknown), "upn_unknown",
+             lambda p, v: f'upn_unknown is "{_fmt(v)}" but a UPN or ULN is given.', unknown)
+
+
+def _settings(run: _Run) -> None:
+    for name, frame in run.frames.items():
+        if "urn" in frame:
+            run.flag("URN-FORMAT", name, _digits(frame["urn"], 6), "urn",
+                     lambda p, v: f'"{_fmt(v)}" is not a URN: expected 6 digits.', frame["urn"])
+        if "ukprn" in frame:
+            run.flag("UKPRN-FORMAT", name, _digits(frame["ukprn"], 8), "ukprn",
+                     lambda p, v: f'"{_fmt(v)}" is not a UKPRN: expected 8 digits.', frame["ukprn"])
+
+
+def _sen_need(run: _Run) -> None:
+    if "sen_need" not in run.frames or not len(run.frames["sen_need"]):
+        return
+    need = run.frames["sen_need"]
+    has_primary = (need["sen_type_rank"] == "1").groupby(need["request_id"], sort=False).transform("any")
+    bad = ~has_primary.fillna(False).to_numpy() & ~blank(need["request_id"])
+    # One query per request: flag its first row only.
+    first = ~need["request_id"].duplicated(keep="first").to_numpy()
+    run.flag("SEN-NEED-NO-PRIMARY", "sen_need", bad & first, "sen_type_rank",
+             lambda p, v: f'request "{_fmt(v)}" has types of need but none ranked 1 (primary).', need["request_id"])
+
+
+def _other_codes(run: _Run) -> None:
+    for table, col, others in OTHER_CODES:
+        if table not in run.frames:
+            continue
+        s = run.frames[table][col]
+        coded = int((~blank(s)).sum())
+        used = int(s.isin(others).sum())
+        if coded >= OTHER_MIN_ROWS and used > OTHER_SHARE * coded:
+            run.table_issue("OTHER-CODE-FREQUENT", table,
+                            f"{col} is {'/'.join(others)} (other) on {used:,} of {coded:,} rows ({used / coded:.0%}); "
+                            "COLLECT will query this: use a specific code where one fits.", column=col,
+                            value="/".join(others))
+
+
+def _cascade(run: _Run) -> None:
+    """A rejected person rejects their requests; a rejected request rejects every row hanging off it."""
+    def surviving(table: str, key: str) -> tuple[set, set]:
+        frame = run.frames[table]
+        keys = frame[key].to_numpy()
+        ok = set(keys[~run.errors[table]]) - {None}
+        bad = set(keys[run.errors[table]]) - ok - {None}
+        return ok, bad
+
+    if "person" in run.frames and "request" in run.frames:
+        _, bad_people = surviving("person", "person_id")
+        if bad_people:
+            req = run.frames["request"]
+            mask = req["person_id"].isin(bad_people).to_numpy() & ~run.errors["request"]
+            run.flag("PARENT-REJECTED", "request", mask, "person_id",
+                     lambda p, v: f'person "{_fmt(v)}" was rejected (see its error), so this request is not '
+                                  "evaluated.", req["person_id"])
+    if "request" not in run.frames:
+        return
+    _, bad_requests = surviving("request", "request_id")
+    if not bad_requests:
+        return
+    for name, frame in run.frames.items():
+        if name in ("person", "request") or "request_id" not in frame:
+            continue
+        mask = frame["request_id"].isin(bad_requests).to_numpy() & ~run.errors[name]
+        run.flag("PARENT-REJECTED", name, mask, "request_id",
+                 lambda p, v: f'request "{_fmt(v)}" was rejected (see its error), so this row is not evaluated.',
+                 frame["request_id"])
+
+
+def check_dataset(dataset: Dataset, as_at: dt.date) -> QualityResult:
+    """Run every data-quality check; the dataset itself is not changed."""
+    run = _Run(dataset, as_at)
+    _coerce_dates(run)
+    _required(run)
+    _codes(run)
+    _duplicates(run)
+    _orphans(run)
+    _conditional(run)
+    _date_order(run)
+    _ages(run)
+    _future(run)
+    _identifiers(run)
+    _settings(run)
+    _sen_need(run)
+    _other_codes(run)
+    _cascade(run)
+    return run.result()
