@@ -72,6 +72,10 @@ class Dataset:
     issues: list[DataIssue] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)  # SEN2 header items (LEA, Year, DMO, ...)
+    # Accounting from the extract reader: one dict per sheet/CSV read (file, sheet, header_row, rows_read,
+    # blank_rows, duplicate_rows, rows_used), and rows merged per table because one record repeated on a wide sheet.
+    read_counts: list[dict] = field(default_factory=list)
+    merged_rows: dict[str, int] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table, empty with all its columns if no input supplied it."""
@@ -98,6 +102,9 @@ class Dataset:
         self.sources.extend(other.sources)
         for k, v in other.header.items():
             self.header.setdefault(k, v)
+        self.read_counts.extend(other.read_counts)
+        for k, v in other.merged_rows.items():
+            self.merged_rows[k] = self.merged_rows.get(k, 0) + v
 
     def row_counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in self.tables.items()}
