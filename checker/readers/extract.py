@@ -1,0 +1,591 @@
+"""Reading a council's own caseload extract (CSV or XLSX) into the canonical tables through a mapping profile.
+
+Every input row is accounted for: blank rows are counted and skipped, exact duplicates are reported and
+dropped, every cell that will not convert becomes a data issue naming its file, sheet, row and column.
+Work is column-at-a-time so that a national extract (hundreds of thousands of rows) reads in seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
+from ..dates import parse_date_series
+from ..model import CODE, DATE, FLAG, INT, TABLES
+from . import detect
+from .profile import (Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in)
+
+HEADER_SCAN_ROWS = 20
+FLAG_VALUES = {"1": "1", "0": "0", "y": "1", "n": "0", "yes": "1", "no": "0", "true": "1", "false": "0",
+               "1.0": "1", "0.0": "0"}
+
+
+# ---------------------------------------------------------------------------------------------- raw grids
+
+@dataclass
+class Grid:
+    """One sheet (or CSV file) as cells, row 0 = spreadsheet row 1."""
+
+    file: str
+    sheet: str  # "" for CSV
+    frame: pd.DataFrame
+    hidden: bool = False
+    text_only: bool = False  # CSV: every cell already a str
+    notes: list[DataIssue] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[list]:
+        return self.frame.head(HEADER_SCAN_ROWS).where(self.frame.head(HEADER_SCAN_ROWS).notna(), "").values.tolist()
+
+    @property
+    def empty_sheet(self) -> bool:
+        if self.frame.empty:
+            return True
+        return not bool(_text_frame(self.frame, self.text_only).ne("").to_numpy().any())
+
+
+class Workbook:
+    """An .xlsx opened with python-calamine (fast), falling back to openpyxl's read-only mode."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.engine = "calamine"
+        try:
+            import python_calamine as pc
+
+            self._book = pc.CalamineWorkbook.from_path(str(self.path))
+            self.sheets = [(m.name, str(m.visible).rsplit(".", 1)[-1].lower() != "visible")
+                           for m in self._book.sheets_metadata
+                           if str(m.typ).rsplit(".", 1)[-1].lower() == "worksheet"]
+        except Exception as first:  # noqa: BLE001 - any calamine failure: try the slower reader
+            self.engine = "openpyxl"
+            try:
+                import openpyxl
+
+                self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+                self.sheets = [(ws.title, ws.sheet_state != "visible") for ws in self._book.worksheets]
+            except Exception as exc:  # noqa: BLE001
+                raise InputError(f"{self.path.name}: the workbook cannot be opened ({first}; {exc}); open it in "
+                                 "Excel and save it again as .xlsx.") from None
+
+    def rows(self, sheet: str, nrows: int | None = None) -> list[list]:
+        try:
+            if self.engine == "calamine":
+                return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+            ws = self._book[sheet]
+            return [list(r) for r in ws.iter_rows(values_only=True, max_row=nrows)]
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f'{self.path.name}, sheet "{sheet}": cannot be read ({exc}); open it in Excel and '
+                             "save it again as .xlsx.") from None
+
+    def close(self) -> None:
+        close = getattr(self._book, "close", None)
+        if close:
+            close()
+
+
+def read_grids(path: Path, *, header_probe_only: bool = False, encoding: str | None = None,
+               wanted=None) -> list[Grid]:
+    """Every sheet of a workbook (or the one table of a CSV) as a Grid; ``wanted(name, hidden)`` limits loading."""
+    path = Path(path)
+    fmt = detect.detect_format(path)
+    if fmt == detect.XLSX:
+        book = Workbook(path)
+        try:
+            grids = []
+            for name, hidden in book.sheets:
+                if wanted is not None and not wanted(name, hidden):
+                    grids.append(Grid(path.name, name, pd.DataFrame(book.rows(name, HEADER_SCAN_ROWS)), hidden))
+                    continue
+                rows = book.rows(name, HEADER_SCAN_ROWS if header_probe_only else None)
+                grids.append(Grid(path.name, name, pd.DataFrame(rows), hidden))
+            return grids
+        finally:
+            book.close()
+    if fmt == detect.CSV:
+        return [_read_csv(path, encoding, nrows=HEADER_SCAN_ROWS if header_probe_only else None)]
+    raise InputError(f"{path.name}: this is a SEN2 XML file, not a caseload extract; it is read without a profile.")
+
+
+def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Grid:
+    raw = path.read_bytes()
+    notes: list[DataIssue] = []
+    enc = encoding or "utf-8-sig"
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        text = body.decode("cp1252", errors="replace")
+        line = raw[: exc.start].count(b"\n") + 1
+        notes.append(DataIssue("CSV-ENCODING", QUERY,
+                               f"{path.name}: not valid {enc} text (first odd byte on row {line}); read as Windows-1252"
+                               " instead. Check names with accents and symbols such as £ read correctly, or save the "
+                               "file as CSV UTF-8.", file=path.name, row=line))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    sep = _sniff_separator(text[:65536])
+    options = dict(header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep, nrows=nrows)
+    try:
+        frame = pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    except pd.errors.ParserError:
+        width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
+        try:
+            frame = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path.name}: the CSV cannot be read ({exc}); check for an unclosed quote.") from None
+    frame = frame.fillna("")
+    frame.columns = range(frame.shape[1])
+    return Grid(path.name, "", frame, text_only=True, notes=notes)
+
+
+def _sniff_separator(sample: str) -> str:
+    first = next((line for line in sample.splitlines() if line.strip()), "")
+    counts = {s: first.count(s) for s in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+# ----------------------------------------------------------------------------------------- cell handling
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, (dt.datetime, pd.Timestamp)):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, np.generic):
+        return _cell_text(v.item())
+    return str(v).strip()
+
+
+def _text_column(col: pd.Series, text_only: bool) -> pd.Series:
+    if text_only:
+        return col.astype(str).str.strip()
+    return col.map(_cell_text).astype(object)
+
+
+def _text_frame(frame: pd.DataFrame, text_only: bool) -> pd.DataFrame:
+    return pd.DataFrame({c: _text_column(frame[c], text_only) for c in frame.columns}, index=frame.index)
+
+
+# ----------------------------------------------------------------------------------------- header mapping
+
+@dataclass
+class SheetMap:
+    """How one sheet's headers line up with the profile."""
+
+    header_row: int
+    headers: list[str]
+    mapped: dict[int, str]  # column position -> target (as written in the profile or the alias list)
+    auto: set[int]  # positions mapped by the built-in alias list rather than the profile
+    ignored: list[int]
+    unknown: list[int]
+    missing_required: list[str]
+
+
+def find_header_row(rows: list[list], spec: SheetSpec | None) -> int | None:
+    """1-based number of the first of the top 20 rows whose cells map at least two fields."""
+    known = {fold(k) for k in spec.columns} if spec else set()
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = 0
+        for cell in row:
+            text = _cell_text(cell)
+            if not text:
+                continue
+            if fold(text) in known or _alias_for(text, spec) is not None:
+                hits += 1
+        if hits >= 2:
+            return i + 1
+    return None
+
+
+def _alias_for(header: str, spec: SheetSpec | None) -> str | None:
+    for target in alias_targets(header):
+        if spec is None or targets_in(target, spec.tables):
+            return target
+    return None
+
+
+def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
+    """Line the sheet's headers up with the profile; None for an empty sheet. InputError for a sheet that can't be used."""
+    where = f'{grid.file}, sheet "{grid.sheet}"' if grid.sheet else grid.file
+    if grid.empty_sheet:
+        return None
+    header_row = spec.header_row or find_header_row(grid.rows, spec)
+    if header_row is None:
+        expected = ", ".join(f'"{h}"' for h in list(spec.columns)[:6]) or "the mapped headers"
+        raise InputError(f"{where}: no header row found in the first {HEADER_SCAN_ROWS} rows (looked for a row "
+                         f"holding headers such as {expected}); set header_row in profile {profile.name}.")
+    if header_row > len(grid.frame):
+        raise InputError(f"{where}: header_row {header_row} in profile {profile.name} is past the last row "
+                         f"({len(grid.frame)}).")
+    headers = [_cell_text(c) for c in grid.frame.iloc[header_row - 1].tolist()]
+    by_fold = {fold(k): v for k, v in spec.columns.items()}
+    ignore = {fold(i) for i in spec.ignore}
+
+    seen: dict[str, list[str]] = {}
+    for h in headers:
+        if h and fold(h) not in ignore:
+            seen.setdefault(fold(h), []).append(h)
+    dupes = [v for v in seen.values() if len(v) > 1]
+    if dupes:
+        names = "; ".join(" and ".join(f'"{h}"' for h in v) for v in dupes)
+        raise InputError(f"{where}, row {header_row}: the same header appears more than once ({names}); rename or "
+                         "remove the extra column so each value has one place.")
+
+    mapped: dict[int, str] = {}
+    covered: dict[tuple[str, str], int] = {}
+    for pos, h in enumerate(headers):
+        if h and fold(h) in by_fold:
+            target = by_fold[fold(h)]
+            for pair in targets_in(target, spec.tables):
+                if pair in covered:
+                    other = headers[covered[pair]]
+                    raise InputError(f'{where}, row {header_row}: columns "{other}" and "{h}" both map to '
+                                     f"{pair[0]}.{pair[1]} in profile {profile.name}; keep one and ignore the other.")
+                covered[pair] = pos
+            mapped[pos] = target
+    auto: set[int] = set()
+    ignored, unknown = [], []
+    for pos, h in enumerate(headers):
+        if not h or pos in mapped:
+            continue
+        if fold(h) in ignore:
+            ignored.append(pos)
+            continue
+        target = _alias_for(h, spec)
+        if target is not None:
+            pairs = targets_in(target, spec.tables)
+            if pairs and not any(p in covered for p in pairs):
+                for p in pairs:
+                    covered[p] = pos
+                mapped[pos] = target
+                auto.add(pos)
+                continue
+        unknown.append(pos)
+
+    missing = []
+    for r in spec.required:
+        pairs = targets_in(r, spec.tables)
+        if not any(p in covered for p in pairs):
+            missing.append(r)
+    return SheetMap(header_row, headers, mapped, auto, ignored, unknown, missing)
+
+
+def missing_required_message(where: str, smap: SheetMap, spec: SheetSpec, profile: Profile) -> str:
+    parts = []
+    present = [h for h in smap.headers if h]
+    folded = {fold_short(h) or fold(h): h for h in present}
+    for r in smap.missing_required:
+        name = r.split(".")[-1]
+        expected = [h for h, t in spec.columns.items() if t == r or t.split(".")[-1] == name]
+        probes = [fold_short(e) for e in expected] + [fold(name)]
+        near: list[str] = []
+        for p in probes:
+            for m in difflib.get_close_matches(p, list(folded), n=3, cutoff=0.6):
+                if folded[m] not in near:
+                    near.append(folded[m])
+        exp = " or ".join(f'"{e}"' for e in expected) if expected else f"a {name} column"
+        hint = ("nearest headers found: " + ", ".join(f'"{n}"' for n in near[:3])) if near else \
+            "no similar header found"
+        parts.append(f"no column for {r} (profile {profile.name} expects {exp}); {hint}")
+    return f"{where}, row {smap.header_row}: " + "; ".join(parts) + "."
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+@dataclass
+class _Context:
+    profile: Profile
+    dataset: Dataset
+    empty: list[tuple[str, str]] = field(default_factory=list)
+    rows_with_data: int = 0
+    matched_specs: set[int] = field(default_factory=set)
+
+
+def read_extract(paths: list[Path], profile) -> Dataset:
+    """Read CSV/XLSX extracts through a profile (name, path or Profile) into one Dataset."""
+    profile = load_profile(profile)
+    ds = Dataset()
+    ctx = _Context(profile, ds)
+    for path in paths:
+        path = Path(path)
+        ds.sources.append(path.name)
+        fmt = detect.detect_format(path)
+        if fmt == detect.XML:
+            raise InputError(f"{path.name}: this is a SEN2 XML file, not a caseload extract; give it without a "
+                             "profile.")
+        if fmt == detect.CSV:
+            spec = profile.sheet_for(path.name) or (profile.sheets[0] if len(profile.sheets) == 1 else None)
+            if spec is None:
+                pats = ", ".join(f'"{s.match}"' for s in profile.sheets)
+                raise InputError(f"{path.name}: no sheets entry of profile {profile.name} matches this file name "
+                                 f"(patterns: {pats}); rename the file or add an entry.")
+            grid = _read_csv(path, profile.encoding)
+            ds.issues.extend(grid.notes)
+            _read_sheet(grid, spec, ctx)
+            continue
+        book_specs = {}
+
+        def wanted(name, hidden):
+            spec = profile.sheet_for(name, hidden)
+            book_specs[name] = spec
+            return spec is not None
+
+        for grid in read_grids(path, wanted=wanted):
+            spec = book_specs.get(grid.sheet)
+            if spec is None:
+                if not grid.empty_sheet:
+                    why = ("it is hidden, and the profile does not name it" if grid.hidden and
+                           profile.sheet_for(grid.sheet) else "no sheets entry of the profile matches it")
+                    ds.issues.append(DataIssue("SHEET-NOT-READ", QUERY,
+                                               f'{path.name}, sheet "{grid.sheet}": not read: {why} '
+                                               f"(profile {profile.name}).", file=path.name, sheet=grid.sheet))
+                continue
+            _read_sheet(grid, spec, ctx)
+    if ctx.rows_with_data == 0:
+        where = "; ".join(f'{f}, sheet "{s}"' if s else f for f, s in ctx.empty) or ", ".join(ds.sources)
+        raise InputError(f"no data rows found ({where}); expected an extract with a header row and at least one "
+                         f"record, read through profile {profile.name}.")
+    for f, s in ctx.empty:
+        where = f'{f}, sheet "{s}"' if s else f
+        ds.issues.append(DataIssue("SHEET-EMPTY", QUERY, f"{where}: the sheet has no data rows.", file=f, sheet=s))
+    for i, spec in enumerate(profile.sheets):
+        if i not in ctx.matched_specs:
+            ds.issues.append(DataIssue("PROFILE-SHEET-MISSING", QUERY,
+                                       f'profile {profile.name}: no input sheet or file matched "{spec.match}", so '
+                                       f"nothing was read for {', '.join(spec.tables)} from it."))
+    merge_repeated_records(ds)
+    return ds
+
+
+def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
+    profile, ds = ctx.profile, ctx.dataset
+    ctx.matched_specs.add(profile.sheets.index(spec))
+    where = f'{grid.file}, sheet "{grid.sheet}"' if grid.sheet else grid.file
+    smap = map_sheet(grid, spec, profile)
+    counts = {"file": grid.file, "sheet": grid.sheet, "header_row": None, "rows_read": 0, "blank_rows": 0,
+              "duplicate_rows": 0, "rows_used": 0}
+    ds.read_counts.append(counts)
+    if smap is None:
+        ctx.empty.append((grid.file, grid.sheet))
+        return
+    counts["header_row"] = smap.header_row
+    if smap.missing_required:
+        raise InputError(missing_required_message(where, smap, spec, profile))
+    if smap.unknown:
+        names = ", ".join(f'"{smap.headers[p]}"' for p in smap.unknown)
+        ds.issues.append(DataIssue("COLUMN-NOT-MAPPED", QUERY,
+                                   f"{where}: columns not mapped by profile {profile.name} and not read: {names}. "
+                                   "Map them or list them under ignore.", file=grid.file, sheet=grid.sheet,
+                                   row=smap.header_row))
+
+    body = grid.frame.iloc[smap.header_row:]
+    body.index = pd.RangeIndex(smap.header_row + 1, smap.header_row + 1 + len(body))  # spreadsheet row numbers
+    counts["rows_read"] = len(body)
+    text = _text_frame(body, grid.text_only)
+    nonblank_header = [p for p, h in enumerate(smap.headers) if h]
+    unheaded = [c for c in text.columns if c not in nonblank_header and c < len(smap.headers) or
+                c >= len(smap.headers)]
+    stray = [c for c in unheaded if text[c].ne("").any()]
+    if stray:
+        first = text[stray[0]].ne("")
+        ds.issues.append(DataIssue("COLUMN-NO-HEADER", QUERY,
+                                   f"{where}: {len(stray)} column(s) have values but no header (first at row "
+                                   f"{first[first].index[0]}); those values are not read.",
+                                   file=grid.file, sheet=grid.sheet, row=int(first[first].index[0])))
+    blank = ~text.ne("").to_numpy().any(axis=1) if len(text.columns) else np.ones(len(text), dtype=bool)
+    counts["blank_rows"] = int(blank.sum())
+    keep = ~blank
+    text, body = text[keep], body[keep]
+
+    if len(text):
+        hashes = pd.util.hash_pandas_object(text, index=False)
+        dup = hashes.duplicated(keep="first")
+        if dup.any():
+            first_row = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
+            for row, h in hashes[dup].items():
+                ds.issues.append(DataIssue("DUPLICATE-ROW", QUERY,
+                                           f"{where}, row {row}: exact copy of row {first_row[h]}; the copy is not "
+                                           "read.", file=grid.file, sheet=grid.sheet, row=int(row),
+                                           value=f"same as row {first_row[h]}"))
+            counts["duplicate_rows"] = int(dup.sum())
+            text, body = text[~dup.to_numpy()], body[~dup.to_numpy()]
+    counts["rows_used"] = len(text)
+    ctx.rows_with_data += len(text)
+    if not len(text):
+        ctx.empty.append((grid.file, grid.sheet))
+        return
+
+    record_id = _record_ids(text, smap, spec)
+    columns: dict[tuple[str, str], pd.Series] = {}
+    for pos, target in smap.mapped.items():
+        pairs = targets_in(target, spec.tables)
+        header = smap.headers[pos]
+        converted: dict[str, pd.Series] = {}
+        for table, name in pairs:
+            fld = TABLES[table].field(name)
+            cache_key = f"{fld.kind}:{','.join(fld.codes or ())}"
+            if cache_key not in converted:
+                converted[cache_key] = _convert(body[pos], text[pos], fld, _codes_for(spec, target, table, name),
+                                                profile, grid, header, table, record_id, ds)
+            columns[(table, name)] = converted[cache_key]
+
+    prov = {"_file": grid.file, "_sheet": grid.sheet, "_row": text.index.to_numpy(dtype="int64")}
+    for i, table in enumerate(spec.tables):
+        fields = {name: s for (t, name), s in columns.items() if t == table}
+        if not fields:
+            continue
+        frame = pd.DataFrame(fields, index=text.index)
+        if i > 0:
+            non_key = [c for c in frame.columns if c not in TABLES[table].key]
+            if not non_key:
+                continue
+            frame = frame[frame[non_key].notna().any(axis=1)]
+        if frame.empty:
+            continue
+        frame = frame.assign(_file=prov["_file"], _sheet=prov["_sheet"], _row=frame.index.to_numpy(dtype="int64"))
+        ds.add(table, frame.reset_index(drop=True))
+
+
+def _record_ids(text: pd.DataFrame, smap: SheetMap, spec: SheetSpec) -> pd.Series:
+    for key in ("request_id", "person_id", "order_id", "urn"):
+        for pos, target in smap.mapped.items():
+            if target.split(".")[-1] == key:
+                return text[pos]
+    return pd.Series("", index=text.index)
+
+
+def _codes_for(spec: SheetSpec, target: str, table: str, name: str) -> dict[str, str] | None:
+    for key in (target, f"{table}.{name}", name):
+        if key in spec.codes:
+            return spec.codes[key]
+    return None
+
+
+def _convert(raw: pd.Series, text: pd.Series, fld, codes, profile: Profile, grid: Grid, header: str, table: str,
+             record_id: pd.Series, ds: Dataset) -> pd.Series:
+    """One column converted to its canonical kind; unconvertible cells become data issues."""
+
+    def issue(issue_id, severity, mask, what):
+        for row, value in text[mask].items():
+            loc = DataIssue("", "", "", grid.file, grid.sheet, int(row), header).location()
+            ds.issues.append(DataIssue(issue_id, severity, f'{loc}: "{value}" {what}', file=grid.file,
+                                       sheet=grid.sheet, row=int(row), column=header, value=value, table=table,
+                                       record_id=str(record_id.get(row, "") or "")))
+
+    if fld.kind == DATE:
+        values = raw if not grid.text_only else text
+        if codes:
+            values = text.str.lower().map(codes).fillna(text)
+        dates, bad = parse_date_series(values, formats=profile.date_formats, date1904=profile.date1904)
+        if bad.any():
+            issue("DATE-NOT-A-DATE", ERROR, bad, "is not a date.")
+        return dates
+
+    value = text
+    if codes:
+        value = text.str.lower().map(codes).fillna(text)
+    blank = value.eq("")
+    if fld.kind == FLAG:
+        flags = value.str.lower().map(FLAG_VALUES)
+        bad = flags.isna() & ~blank
+        if bad.any():
+            issue("FLAG-NOT-RECOGNISED", ERROR, bad, "is not a yes/no value (expected 1/0, Y/N, yes/no or "
+                                                     "true/false).")
+        return flags.astype(object).where(flags.notna(), None)
+    if fld.kind == INT:
+        numbers = pd.to_numeric(value.where(~blank), errors="coerce")
+        bad = (numbers.isna() & ~blank) | (numbers.notna() & (numbers != numbers.round()))
+        if bad.any():
+            issue("INT-NOT-A-NUMBER", ERROR, bad, "is not a whole number.")
+        return numbers.where(~bad).round().astype("Int64")
+    if fld.kind == CODE and fld.codes:
+        canonical = {c.lower(): c for c in fld.codes}
+        value = value.str.lower().map(canonical).fillna(value)
+    return value.astype(object).where(~blank, None)
+
+
+# ------------------------------------------------------------------------------------------- merge records
+
+def merge_repeated_records(ds: Dataset) -> None:
+    """Rows of one record repeated across a wide sheet (a person on each of their requests) become one row.
+
+    Identical content merges silently; differing values keep the first and raise a query naming both rows.
+    """
+    for name, frame in list(ds.tables.items()):
+        key = list(TABLES[name].key)
+        if frame.empty or not all(k in frame.columns for k in key):
+            continue
+        has_key = frame[key].notna().all(axis=1)
+        repeated = frame.duplicated(key, keep=False) & has_key
+        if not repeated.any():
+            continue
+        data_cols = [c for c in frame.columns if c not in key and not c.startswith("_")]
+        sub = frame[repeated]
+        groups = sub.groupby(key, sort=False, dropna=True)
+        if data_cols:
+            varying = groups[data_cols].nunique() > 1
+            for k, row in varying[varying.any(axis=1)].iterrows():
+                kk = k if isinstance(k, tuple) else (k,)
+                members = sub[(sub[key] == pd.Series(kk, index=key)).all(axis=1)]
+                cols = [c for c in data_cols if row[c]]
+                a, b = members.iloc[0], next(m for _, m in members.iloc[1:].iterrows()
+                                             if any(_differs(members.iloc[0][c], m[c]) for c in cols))
+                detail = "; ".join(f'{c} "{_show(a[c])}" vs "{_show(b[c])}"' for c in cols if _differs(a[c], b[c]))
+                ident = ", ".join(str(x) for x in kk)
+                ds.issues.append(DataIssue(
+                    "PERSON-CONFLICT" if name == "person" else f"{name.upper()}-CONFLICT", QUERY,
+                    f"{_where(a)} and {_where(b)}: {name} {ident} is given twice with different values "
+                    f"({detail}); the first is used.", file=str(a["_file"]), sheet=str(a["_sheet"]),
+                    row=int(a["_row"]), table=name, record_id=ident, column=cols[0], value=_show(b[cols[0]])))
+        merged = groups.first().reset_index()
+        firsts = groups.head(1)
+        merged["_file"] = firsts["_file"].to_numpy()
+        merged["_sheet"] = firsts["_sheet"].to_numpy()
+        merged["_row"] = firsts["_row"].to_numpy()
+        merged.index = firsts.index
+        out = pd.concat([frame[~repeated], merged[frame.columns]]).sort_index()
+        for c in frame.columns:
+            if str(frame[c].dtype) != str(out[c].dtype):
+                try:
+                    out[c] = out[c].astype(frame[c].dtype)
+                except (TypeError, ValueError):
+                    pass
+        ds.merged_rows[name] = ds.merged_rows.get(name, 0) + int(len(sub) - len(merged))
+        ds.tables[name] = out.reset_index(drop=True)
+
+
+def _differs(a, b) -> bool:
+    return not (pd.isna(a) or pd.isna(b)) and a != b
+
+
+def _show(v) -> str:
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _where(row) -> str:
+    sheet = f', sheet "{row["_sheet"]}"' if row["_sheet"] else ""
+    return f"{row['_file']}{sheet}, row {row['_row']}"

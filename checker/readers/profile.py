@@ -1,0 +1,457 @@
+"""Mapping profiles: how one council's extract headers become canonical fields.
+
+Every case-management system exports its own headers ("Date Request Received", "REQ_RCVD_DT", ...). A profile
+names the sheets, maps the headers and translates local codes, so the same rules run on every council's data.
+A broken profile is refused with the key that is wrong, never half-applied.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .. import paths
+from ..dataset import InputError
+from ..model import TABLES
+
+KEY_FIELDS = ("person_id", "request_id")  # link fields: an unqualified mapping feeds every listed table
+
+
+def fold(header) -> str:
+    """A header reduced to lower-case letters and digits, so spelling of case, spaces and punctuation never matters."""
+    return re.sub(r"[^0-9a-z]+", "", str(header).lower())
+
+
+def fold_short(header) -> str:
+    """The fold without bracketed notes such as "(dd/mm/yyyy)" or "(1=Primary, 2=Secondary)"."""
+    return fold(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(header)))
+
+
+# Common LA spellings of canonical fields. A target is a field name (fed to every table of the sheet that has
+# it) or ``table.field``; several targets mean "the first whose table the sheet feeds".
+_ALIAS_LIST: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("person_id",), ("Child ID", "Person ID", "Child Ref", "Child Reference", "Person Ref", "Person Reference",
+                      "Client ID", "Pupil ID", "Young Person ID", "CYP ID", "Unique ID", "LA Child ID", "Mosaic ID",
+                      "Person ID (This must be a unique ID for each Person record)", "Child Unique ID")),
+    (("person.surname",), ("Surname", "Last Name", "Family Name", "Legal Surname", "Child Surname")),
+    (("person.forename",), ("Forename", "First Name", "Given Name", "Forenames", "Child Forename")),
+    (("person.birth_date",), ("DOB", "Date of Birth", "Birth Date", "Dob (ccyy-mm-dd)", "Child DOB")),
+    (("person.sex",), ("Sex", "Gender", "Gender Current")),
+    (("person.ethnicity",), ("Ethnicity", "Ethnic Group", "Ethnic Code", "Ethnic Origin")),
+    (("person.postcode",), ("Postcode", "Post Code", "Home Postcode")),
+    (("person.upn",), ("UPN", "Unique Pupil Number", "Pupil Number")),
+    (("person.uln",), ("ULN", "Unique Learner Number")),
+    (("person.upn_unknown",), ("UPN Unknown", "UPN Unknown Reason", "Reason UPN Unknown")),
+    (("person.nc_year",), ("NC Year", "NCY", "Year Group", "National Curriculum Year", "School Year")),
+    (("person.correspondence_with",), ("Correspondence With", "Correspond With")),
+    (("person.lacks_capacity",), ("Lacks Capacity", "Lacks Mental Capacity")),
+    (("request_id",), ("Request ID", "Request Ref", "Request Reference", "Request Number", "Referral ID",
+                       "Referral Ref", "Requests Record ID", "EHC Request ID", "Assessment Request ID", "EHCNA ID")),
+    (("request.received_date",), ("Date Request Received", "Request Date", "Date Received", "Request Received",
+                                  "Date request was received", "Referral Date", "Date of Request",
+                                  "Request Received Date", "Date Request Was Received", "EHCNA Request Date")),
+    (("request.request_source",), ("Request Source", "Source of Request", "Requested By",
+                                   "Source of request for an EHC needs assessment")),
+    (("request.rya",), ("RYA", "Initial Request Whilst In RYA", "Relevant Youth Accommodation")),
+    (("request.request_outcome_date",), ("Request Outcome Date", "Decision to Assess Date",
+                                         "Date of Decision to Assess", "Date Decision to Assess",
+                                         "Request Decision Date", "Decision to Assess Notified")),
+    (("request.request_outcome",), ("Request Outcome", "Decision to Assess", "Outcome of Request",
+                                    "Agreed to Assess", "Request Decision")),
+    (("request.request_mediation",), ("Request Mediation", "Mediation on Decision to Assess")),
+    (("request.request_tribunal",), ("Request Tribunal", "Appeal on Decision to Assess")),
+    (("request.exported",), ("Exported", "Exported To LA", "Moved To LA")),
+    (("request.decision_exception",), ("Decision Exception", "6 Week Exception", "Six Week Exception",
+                                       "Decision to Assess Exception")),
+    (("assessment.assessment_outcome",), ("Assessment Outcome", "Assessment Outcome To Issue EHCP",
+                                          "Decision to Issue", "Outcome of Assessment", "Decision to Issue Plan")),
+    (("assessment.assessment_outcome_date",), ("Assessment Outcome Date", "Final Plan Issued", "EHCP Issue Date",
+                                               "Date Final Plan Issued", "Final EHCP Issued", "Final Plan Date",
+                                               "Date EHC Plan Issued", "Final Plan Issue Date",
+                                               "Date Final EHCP Issued", "EHCP Issued")),
+    (("assessment.assessment_mediation",), ("Assessment Mediation",)),
+    (("assessment.assessment_tribunal",), ("Assessment Tribunal",)),
+    (("assessment.week20",), ("Week20", "20 Week Exception", "20 Week Exception?", "20 Week Exception Applies",
+                              "Twenty week time limit exceptions apply", "Twenty Weeks Time Limit Exceptions Apply",
+                              "Exception Applies", "20 Week Exceptions Apply")),
+    (("assessment.exception_reason",), ("Exception Reason", "Reason for Exception", "20 Week Exception Reason")),
+    (("assessment.exception_start",), ("Exception Start", "Exception Start Date")),
+    (("assessment.exception_end",), ("Exception End", "Exception End Date")),
+    (("assessment.draft_plan_date",), ("Draft Plan Date", "Draft Plan Issued", "Draft EHCP Issued",
+                                       "Date Draft Plan Issued", "Draft Issued", "Draft EHCP Date")),
+    (("assessment.draft_response_date",), ("Draft Response Date", "Response to Draft", "Parent Response to Draft",
+                                           "Draft Response Received")),
+    (("named_plan.start_date",), ("EHC Plan Start Date", "Plan Start Date", "EHCP Start Date")),
+    (("named_plan.plan_res",), ("Plan Res", "Residential Setting in Plan")),
+    (("named_plan.plan_wbp",), ("Plan WBP", "Work Based Learning in Plan")),
+    (("named_plan.pb",), ("Personal Budget", "PB")),
+    (("named_plan.cease_date",), ("Cease Date", "Date EHC Plan Ceased", "Date Plan Ceased", "Plan Ceased Date",
+                                  "EHCP Ceased Date", "Date Ceased")),
+    (("named_plan.cease_reason",), ("Cease Reason", "Reason EHC plan ceased", "Reason Plan Ceased", "Reason Ceased")),
+    (("placement.urn", "plan_detail.urn", "review.urn", "school.urn"),
+     ("URN", "School URN", "Setting URN", "Establishment URN", "Placement URN")),
+    (("placement.ukprn", "plan_detail.ukprn"), ("UKPRN", "Setting UKPRN", "Provider UKPRN")),
+    (("placement.sen_setting", "plan_detail.sen_setting"), ("SEN Setting", "Setting Type",
+                                                            "SEN Setting - Establishment type")),
+    (("placement.placement_rank", "plan_detail.placement_rank"), ("Placement Rank",
+                                                                  "Placement Rank (1=Primary, 2=Secondary)")),
+    (("placement.entry_date",), ("Entry Date", "Placement Start", "Placement Start Date", "Date Started at Setting")),
+    (("placement.leaving_date",), ("Leaving Date", "Placement End", "Placement End Date", "Date Left Setting")),
+    (("active_plan.transfer_la",), ("Transfer LA", "Transferred From LA", "Previous LA")),
+    (("active_plan.transfer_in_date",), ("Transfer In Date", "Date Transferred In")),
+    (("active_plan.review_meeting", "review.meeting_date"), ("Review Meeting", "Review Meeting Date",
+                                                             "Annual Review Meeting Date", "Annual Review Date",
+                                                             "Last Annual Review", "Last Review Meeting",
+                                                             "Date of Annual Review")),
+    (("active_plan.last_review", "review.decision_date"), ("Last Review", "Review Decision Date",
+                                                           "EHC Plan Review Decisions Date",
+                                                           "Date Review Decision Notified", "Review Concluded")),
+    (("active_plan.review_outcome", "review.outcome"), ("Review Outcome", "Annual Review Decision",
+                                                        "Review Decision", "Annual Review Outcome")),
+    (("active_plan.review_draft", "review.amendment_notice_date"), ("Review Draft", "Amendment Notice Date",
+                                                                    "Draft Amended Plan Date",
+                                                                    "Amendment Notice Sent")),
+    (("active_plan.phase_transfer_due_date",), ("Phase Transfer Due Date",
+                                                "Phase transfer review - due date for any amended plan")),
+    (("active_plan.phase_transfer_final_date",), ("Phase Transfer Final Date", "Phase Transfer Final Plan Issued")),
+    (("review.invitations_sent_date",), ("Invitations Sent", "Review Invitations Sent", "Invitations Sent Date")),
+    (("review.advice_circulated_date",), ("Advice Circulated", "Advice Circulated Date")),
+    (("review.report_sent_date",), ("Review Report Sent", "Report Sent Date", "Review Report Received")),
+    (("review.final_amended_date",), ("Final Amended Plan Issued", "Final Amended Plan Date",
+                                      "Amended Plan Issued")),
+    (("review.convened_by",), ("Convened By", "Review Convened By")),
+    (("sen_need.sen_type",), ("Primary Need", "SEN Type", "Type of Need", "Primary Need Type", "SEN Primary Need")),
+    (("sen_need.sen_type_rank",), ("SEN Type Rank", "SEN Type of Need rank (1=Primary, 2=Secondary)", "Need Rank")),
+    (("advice.advice_type",), ("Advice Type", "Type of Advice")),
+    (("advice.provider",), ("Advice Provider", "Advice From")),
+    (("advice.requested_date",), ("Advice Requested", "Date Advice Requested", "Advice Request Date")),
+    (("advice.received_date",), ("Advice Received", "Date Advice Received", "Advice Received Date")),
+    (("tribunal_order.order_id",), ("Order ID", "Tribunal Order ID", "Tribunal Ref", "Appeal Ref")),
+    (("tribunal_order.order_type",), ("Order Type", "Tribunal Order Type")),
+    (("tribunal_order.order_date",), ("Order Date", "Date of Order", "Tribunal Order Date")),
+    (("tribunal_order.complied_date",), ("Complied Date", "Date Complied", "Order Complied")),
+    (("health_provision.provision",), ("Health Provision", "Section G Provision")),
+    (("health_provision.commissioner",), ("Commissioner", "ICB", "Commissioning Body")),
+    (("school.school_name",), ("School Name", "Establishment Name", "Setting Name")),
+    (("school.senco_name",), ("SENCO", "SENCO Name")),
+    (("team", "request.team"), ("Team", "SEN Team", "Area Team", "Locality", "Area")),
+    (("caseworker", "request.caseworker"), ("Caseworker", "Case Worker", "Case Officer", "SEN Officer",
+                                            "Key Worker", "Keyworker", "Allocated Worker", "EHC Coordinator",
+                                            "EHC Co-ordinator", "Caseworker Name")),
+]
+
+
+def _build_aliases() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for targets, headers in _ALIAS_LIST:
+        for h in headers:
+            out.setdefault(fold(h), targets)
+    # Canonical names and SEN2 element names are always understood.
+    for t in TABLES.values():
+        for f in t.fields:
+            qualified = f.name if f.name in KEY_FIELDS else f"{t.name}.{f.name}"
+            out.setdefault(fold(f.name), (qualified,))
+            if f.sen2:
+                out.setdefault(fold(f.sen2.split()[-1]), (qualified,))
+    return out
+
+
+ALIASES = _build_aliases()
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    match: str
+    tables: tuple[str, ...]
+    columns: dict[str, str] = field(default_factory=dict)  # header as written -> target (field or table.field)
+    header_row: int | None = None
+    required: tuple[str, ...] = ()
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> folded local value -> code
+    ignore: tuple[str, ...] = ()
+
+    def matches(self, name: str) -> bool:
+        return fnmatch.fnmatchcase(name.lower(), self.match.lower())
+
+    def names_exactly(self, name: str) -> bool:
+        return self.match.lower() == name.lower()
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str = ""
+    sheets: tuple[SheetSpec, ...] = ()
+    date_formats: tuple[str, ...] = ()
+    date1904: bool = False
+    encoding: str | None = None
+    source: str = ""
+
+    def sheet_for(self, name: str, hidden: bool = False) -> SheetSpec | None:
+        """The first entry whose pattern matches; a hidden sheet only if an entry names it exactly."""
+        for spec in self.sheets:
+            if (spec.names_exactly(name) if hidden else spec.matches(name)):
+                return spec
+        return None
+
+
+def list_profiles() -> list[Path]:
+    """The bundled profiles (fixtures/profiles/*.yaml), sorted by name."""
+    return sorted(paths.PROFILES_DIR.glob("*.yaml")) if paths.PROFILES_DIR.is_dir() else []
+
+
+def load_profile(ref: str | Path | Profile) -> Profile:
+    """A profile from a file path or a bundled profile name; InputError naming the key that is wrong."""
+    if isinstance(ref, Profile):
+        return ref
+    path = Path(ref)
+    if not path.suffix and not path.exists():
+        path = paths.PROFILES_DIR / f"{ref}.yaml"
+        if not path.exists():
+            names = ", ".join(p.stem for p in list_profiles()) or "none installed"
+            raise InputError(f"profile {ref!r} not found; bundled profiles: {names}. Give a profile name or a "
+                             ".yaml file.")
+    elif not path.exists():
+        raise InputError(f"profile file {path.name} not found.")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(f"profile {path.name}: not valid YAML{where} ({getattr(exc, 'problem', exc)}).") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"profile {path.name}: cannot be read ({exc}).") from None
+    return parse_profile(doc, source=path.name, default_name=path.stem)
+
+
+def parse_profile(doc, source: str = "profile", default_name: str = "profile") -> Profile:
+    where = f"profile {source}"
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: expected a mapping with keys name, sheets, ...; got {type(doc).__name__}.")
+    known = {"name", "description", "date_formats", "date1904", "encoding", "sheets"}
+    _unknown_keys(doc, known, where)
+    date_formats = doc.get("date_formats") or []
+    if not isinstance(date_formats, list) or not all(isinstance(f, str) and "%" in f for f in date_formats):
+        raise InputError(f'{where}: "date_formats" must be a list of strftime formats such as "%d/%m/%Y".')
+    date1904 = doc.get("date1904", False)
+    if not isinstance(date1904, bool):
+        raise InputError(f'{where}: "date1904" must be true or false.')
+    encoding = doc.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise InputError(f'{where}: "encoding" {encoding!r} is not a known text encoding (try utf-8-sig or '
+                             "cp1252).") from None
+    sheets = doc.get("sheets")
+    if not isinstance(sheets, list) or not sheets:
+        raise InputError(f'{where}: "sheets" must be a non-empty list of sheet entries.')
+    specs = tuple(_parse_sheet(s, f"{where}, sheets[{i}]") for i, s in enumerate(sheets))
+    return Profile(name=str(doc.get("name") or default_name), description=str(doc.get("description") or ""),
+                   sheets=specs, date_formats=tuple(date_formats), date1904=date1904,
+                   encoding=str(encoding) if encoding else None, source=source)
+
+
+def _unknown_keys(doc: dict, known: set[str], where: str) -> None:
+    for key in doc:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of {', '.join(sorted(known))}"
+            raise InputError(f"{where}: unknown key {key!r}{hint}")
+
+
+def _parse_sheet(s, where: str) -> SheetSpec:
+    if not isinstance(s, dict):
+        raise InputError(f"{where}: each sheet entry must be a mapping with match, tables and columns.")
+    _unknown_keys(s, {"match", "header_row", "tables", "required", "columns", "codes", "ignore"}, where)
+    match = s.get("match")
+    if not isinstance(match, str) or not match.strip():
+        raise InputError(f'{where}: "match" must be a sheet name or file name pattern, e.g. "Requests*".')
+    header_row = s.get("header_row")
+    if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1):
+        raise InputError(f'{where}: "header_row" must be a row number (1 or more).')
+    tables = s.get("tables")
+    if isinstance(tables, str):
+        tables = [tables]
+    if not isinstance(tables, list) or not tables:
+        raise InputError(f'{where}: "tables" must list the canonical tables this sheet feeds, e.g. [person, request].')
+    for t in tables:
+        if t not in TABLES:
+            raise InputError(f'{where}: "tables" names {t!r}, which is not a canonical table{_did_you_mean(t, TABLES)}.')
+    columns = s.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise InputError(f'{where}: "columns" must map each header to a canonical field.')
+    out_columns: dict[str, str] = {}
+    for header, target in columns.items():
+        if not isinstance(target, str):
+            raise InputError(f'{where}, columns["{header}"]: must name a canonical field, got {target!r}.')
+        out_columns[str(header)] = resolve_target(target.strip(), tables, f'{where}, columns["{header}"]')
+    required = s.get("required") or []
+    if not isinstance(required, list):
+        raise InputError(f'{where}: "required" must be a list of field names.')
+    for r in required:
+        resolve_target(str(r), tables, f'{where}, required')
+    codes = s.get("codes") or {}
+    if not isinstance(codes, dict):
+        raise InputError(f'{where}: "codes" must map a field to its translations, e.g. week20: {{"yes": "1"}}.')
+    out_codes: dict[str, dict[str, str]] = {}
+    for target, table in codes.items():
+        resolve_target(str(target), tables, f'{where}, codes')
+        if not isinstance(table, dict):
+            raise InputError(f'{where}, codes["{target}"]: must map local values to codes, e.g. {{"yes": "1"}}.')
+        out_codes[str(target)] = {str(k).strip().lower(): ("" if v is None else str(v).strip())
+                                  for k, v in table.items()}
+    ignore = s.get("ignore") or []
+    if not isinstance(ignore, list):
+        raise InputError(f'{where}: "ignore" must be a list of headers.')
+    return SheetSpec(match=match.strip(), tables=tuple(tables), columns=out_columns, header_row=header_row,
+                     required=tuple(str(r) for r in required), codes=out_codes, ignore=tuple(str(i) for i in ignore))
+
+
+def _did_you_mean(word: str, choices) -> str:
+    near = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def resolve_target(target: str, tables, where: str) -> str:
+    """Check a mapping target (``field`` or ``table.field``) against the sheet's tables."""
+    if "." in target:
+        table, name = target.split(".", 1)
+        if table not in TABLES:
+            raise InputError(f"{where}: {target!r} names table {table!r}, which is not a canonical table"
+                             f"{_did_you_mean(table, TABLES)}.")
+        if table not in tables:
+            raise InputError(f"{where}: {target!r} feeds table {table!r}, which is not in this sheet's tables "
+                             f"({', '.join(tables)}).")
+        if name not in TABLES[table].columns:
+            raise InputError(f"{where}: {table} has no field {name!r}{_did_you_mean(name, TABLES[table].columns)}.")
+        return target
+    fields = {c for t in tables for c in TABLES[t].columns}
+    if target not in fields:
+        everywhere = {c for t in TABLES.values() for c in t.columns}
+        if target in everywhere:
+            owners = [t.name for t in TABLES.values() if target in t.columns]
+            raise InputError(f"{where}: field {target!r} belongs to {', '.join(owners)}, none of which is in this "
+                             f"sheet's tables ({', '.join(tables)}).")
+        raise InputError(f"{where}: {target!r} is not a canonical field{_did_you_mean(target, sorted(everywhere))}.")
+    return target
+
+
+def targets_in(target: str, tables) -> list[tuple[str, str]]:
+    """The (table, field) pairs a mapping target feeds within the sheet's tables."""
+    if "." in target:
+        table, name = target.split(".", 1)
+        return [(table, name)] if table in tables else []
+    return [(t, target) for t in tables if target in TABLES[t].columns]
+
+
+def alias_targets(header) -> tuple[str, ...]:
+    """Canonical targets a header means by the built-in alias list (empty if none)."""
+    for key in (fold(header), fold_short(header)):
+        if key and key in ALIASES:
+            return ALIASES[key]
+    return ()
+
+
+def guess_field(header) -> tuple[str | None, bool]:
+    """Best canonical target for a header, and whether the guess is sure (alias or exact fold) or a near match."""
+    sure = alias_targets(header)
+    if sure:
+        return sure[0], True
+    key = fold_short(header) or fold(header)
+    if len(key) < 3:
+        return None, False
+    near = difflib.get_close_matches(key, list(ALIASES), n=1, cutoff=0.8)
+    if near:
+        return ALIASES[near[0]][0], False
+    return None, False
+
+
+def _guess_all(header) -> tuple[tuple[str, ...], bool]:
+    sure = alias_targets(header)
+    if sure:
+        return sure, True
+    target, _ = guess_field(header)
+    return ((target,) if target else ()), False
+
+
+def draft_profile(path: Path) -> str:
+    """YAML text of a draft profile for ``sendcheck profile new FILE``: every header mapped or listed to ignore."""
+    from .extract import read_grids, find_header_row  # the grid reader lives with the extract reader
+
+    path = Path(path)
+    entries = []
+    for grid in read_grids(path, header_probe_only=True):
+        if grid.empty_sheet:
+            continue
+        header_row = find_header_row(grid.rows, None)
+        if header_row is None:
+            header_row = next((i + 1 for i, r in enumerate(grid.rows[:20])
+                               if sum(1 for c in r if str(c).strip()) >= 2), 1)
+        headers = [str(c).strip() for c in grid.rows[header_row - 1]] if grid.rows else []
+        guesses = {h: _guess_all(h) for h in headers if h}
+        settled = {c[0].split(".", 1)[0] for c, _ in guesses.values() if len(c) == 1 and "." in c[0]}
+        mapped, unsure, ignore = {}, set(), []
+        for h, (candidates, sure) in guesses.items():
+            target = next((c for c in candidates if c.split(".", 1)[0] in settled), None) or \
+                (candidates[0] if candidates else None)
+            if target is None or target in mapped.values():
+                ignore.append(h)
+                continue
+            mapped[h] = target
+            if not sure:
+                unsure.add(h)
+        tables = _tables_for(list(mapped.values()))
+        entries.append((grid, header_row, tables, mapped, unsure, ignore))
+    if not entries:
+        raise InputError(f"{path.name}: no sheet with headers found; nothing to draft a profile from.")
+    name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "la-extract"
+    out = [f"# Draft mapping profile for {path.name}, written by `sendcheck profile new`.",
+           "# Check every line marked '# ?' (a guess), then delete the '# ?'. Map or keep ignoring the headers",
+           "# listed under 'ignore'. Canonical fields are listed by `sendcheck data-dictionary`.",
+           f"name: {name}",
+           f"description: {_q('Extract ' + path.name)}",
+           "sheets:"]
+    for grid, header_row, tables, mapped, unsure, ignore in entries:
+        out.append(f"  - match: {_q(grid.sheet or path.name)}")
+        out.append(f"    header_row: {header_row}")
+        out.append(f"    tables: [{', '.join(tables)}]")
+        req = [f for f in ("request_id", "person_id") if f in mapped.values()]
+        out.append(f"    required: [{', '.join(req)}]")
+        out.append("    columns:" if mapped else "    columns: {}")
+        for h, target in mapped.items():
+            out.append(f"      {_q(h)}: {target}" + ("   # ?" if h in unsure else ""))
+        if ignore:
+            out.append("    # Not recognised: map these to canonical fields under 'columns', or keep ignoring them.")
+            out.append("    ignore:")
+            out += [f"      - {_q(h)}" for h in ignore]
+        else:
+            out.append("    ignore: []")
+    return "\n".join(out) + "\n"
+
+
+def _tables_for(targets: list[str]) -> list[str]:
+    """Tables a drafted sheet feeds: those with a mapped non-key field, in model order (person, request, ...)."""
+    wanted = set()
+    for t in targets:
+        if "." in t:
+            wanted.add(t.split(".", 1)[0])
+    if not wanted:
+        wanted = {"request"} if "request_id" in targets else ({"person"} if "person_id" in targets else set())
+    if "request_id" in targets and wanted & {"assessment", "named_plan", "active_plan", "placement", "review",
+                                              "sen_need", "plan_detail", "advice"}:
+        wanted.add("request")
+    if "person_id" in targets and "request" in wanted:
+        wanted.add("person")
+    return [t for t in TABLES if t in wanted] or ["request"]
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
