@@ -146,6 +146,11 @@ _ALIAS_LIST: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 ]
 
 
+# Canonical names too vague to trust as a header on their own ("Outcome" could be any decision).
+_GENERIC_NAMES = {"outcome", "provider", "phase", "exception", "provision", "res", "wbp", "dp", "oa", "pb",
+                  "exported", "unopposed"}
+
+
 def _build_aliases() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for targets, headers in _ALIAS_LIST:
@@ -155,7 +160,8 @@ def _build_aliases() -> dict[str, tuple[str, ...]]:
     for t in TABLES.values():
         for f in t.fields:
             qualified = f.name if f.name in KEY_FIELDS else f"{t.name}.{f.name}"
-            out.setdefault(fold(f.name), (qualified,))
+            if f.name not in _GENERIC_NAMES:
+                out.setdefault(fold(f.name), (qualified,))
             if f.sen2:
                 out.setdefault(fold(f.sen2.split()[-1]), (qualified,))
     return out
