@@ -31,3 +31,4 @@ class RunResult:
     accounting: pd.DataFrame  # table, rows_read, rows_evaluated, rows_rejected, rejected_by_reason
     settings: dict = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
+    not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it was not evaluated

@@ -1,0 +1,387 @@
+"""The ``sendcheck`` command: the only place that talks to the terminal.
+
+Exit codes: 0 a clean run; 1 breaches (late/overdue) or data issues found (``--set findings_exit_code=0``
+to always succeed); 2 the input or the command could not be used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .dataset import InputError
+from .engine.rules import RuleFileError, load_rules
+from .settings import HELP as SETTING_HELP
+from .settings import Settings
+
+EXAMPLE_DATE = "2026-10-31"
+REPORT_CHOICES = ("manager", "governor", "inspection", "excel")
+
+
+class UsageError(click.UsageError):
+    exit_code = 2
+
+
+def _as_at(value: str | None) -> dt.date:
+    if not value:
+        raise UsageError(f"--as-at is required: the date the extract was taken, e.g. --as-at {EXAMPLE_DATE}")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise UsageError(f"--as-at {value!r} is not a date: use YYYY-MM-DD, e.g. --as-at {EXAMPLE_DATE}") from None
+
+
+def _settings(pairs) -> Settings:
+    try:
+        return Settings.from_pairs(list(pairs))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _progress():
+    """Progress lines on stderr when someone is watching; silence in pipelines and CI logs."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda msg: click.echo(f"  … {msg}", err=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sendcheck: {message}", err=True)
+    sys.exit(2)
+
+
+def _rules(rules_dir):
+    try:
+        return load_rules(rules_dir)
+    except RuleFileError as exc:
+        _fail(f"rule file problem: {exc}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="sendcheck")
+def main():
+    """Check a SEND caseload against the statutory time limits for EHC needs assessments and plans.
+
+    Give it the month's caseload extract (CSV or Excel, read through a mapping profile) or the SEN2
+    person-level return (XML), and the date the extract was taken. It reports what is overdue, what falls due
+    soon and who owns it, with the law behind every finding.
+
+    \b
+    Start here:
+      sendcheck check fixtures/la/tracker_a.xlsx --as-at 2026-10-31
+      sendcheck inspect my-extract.xlsx
+      sendcheck rules list
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The date the extract was taken; deadlines are judged as at this date.")
+@click.option("--profile", metavar="NAME|FILE", help="Mapping profile for CSV/XLSX extracts (a bundled name such as "
+              "la-tracker-a, or a YAML file). Without it the best-matching bundled profile is chosen.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the reports "
+              "(default ./sendcheck-reports/<as-at date>/).")
+@click.option("--report", "reports", multiple=True, type=click.Choice(REPORT_CHOICES + ("none",)),
+              help="Which human reports to write (repeatable; default all). Findings and data issues are always written.")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A documented setting, e.g. --set day_one=sector "
+              "(see `sendcheck settings`).")
+@click.option("--engine", type=click.Choice(["vectorised", "durable"]), default="vectorised", show_default=True,
+              help="vectorised is fast; durable runs every record through the durable_rules engine of record (slow, same answers).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+@click.option("--force", is_flag=True, help="Overwrite reports already in the output folder.")
+def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force):
+    """Check a caseload and write findings, data issues and reports.
+
+    Every input row is either evaluated or listed as a data issue with its file, sheet, row and column; the run
+    ends with a count per table of rows read, evaluated and rejected.
+
+    \b
+    Examples:
+      sendcheck check fixtures/la/sen2_2026.xml --as-at 2026-10-31
+      sendcheck check extract.xlsx --profile my-council.yaml --as-at 2026-10-31 --out reports/oct
+      sendcheck check extract.csv --as-at 2026-10-31 --set day_one=sector --report manager
+    """
+    from .accounting import format_accounting
+    from .output import write_machine_outputs
+    from .run import run_check
+
+    as_at_date = _as_at(as_at)
+    settings = _settings(pairs)
+    for path in inputs:
+        if not path.exists():
+            _fail(f"{path}: file not found")
+        if path.is_dir():
+            _fail(f"{path}: is a folder; give the extract files themselves")
+    out_dir = out_dir or Path("sendcheck-reports") / as_at_date.isoformat()
+    if (out_dir / "findings.csv").exists() and not force:
+        _fail(f"{out_dir} already holds a report; use --force to overwrite it or --out to choose another folder")
+    _rules(rules_dir)
+    try:
+        result = run_check(list(inputs), as_at_date, profile=profile, settings=settings, engine=engine,
+                           rules_dir=rules_dir, progress=_progress())
+    except InputError as exc:
+        _fail(str(exc))
+    written = write_machine_outputs(result, out_dir)
+    wanted = set(reports) or set(REPORT_CHOICES)
+    if "none" not in wanted:
+        try:
+            from .reports import write_reports
+        except ImportError:  # reports package not installed in this build
+            write_reports = None
+        if write_reports is not None:
+            written += write_reports(result, out_dir, wanted)
+    _print_summary(result, written, format_accounting)
+    breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False
+    sys.exit(settings.findings_exit_code if (breaches or len(result.issues)) else 0)
+
+
+def _print_summary(result, written, format_accounting) -> None:
+    click.echo(f"sendcheck {__version__}: caseload as at {result.as_at.isoformat()} from {', '.join(result.inputs)}")
+    click.echo("Rows in and where they went:")
+    click.echo(format_accounting(result.accounting))
+    f = result.findings
+    if len(f):
+        counts = f["status"].value_counts()
+        must = f[f["strength"] == "must"]
+        should = f[f["strength"] == "should"]
+        click.echo(f"Findings: {len(f):,} checks on {f['record_id'].nunique():,} records.")
+        click.echo(f"  breaches of statutory duties (must): {int(must['status'].isin(['late', 'overdue']).sum()):,} "
+                   f"({int((must['status'] == 'overdue').sum()):,} overdue now)")
+        click.echo(f"  departures from statutory guidance (should): {int(should['status'].isin(['late', 'overdue']).sum()):,}")
+        click.echo("  by status: " + ", ".join(f"{s} {int(counts.get(s, 0)):,}" for s in
+                                               ("overdue", "due_soon", "late", "compliant", "pending", "excepted", "insufficient_data")))
+    else:
+        click.echo("Findings: none (no rule applied to any record).")
+    if result.not_evaluated:
+        click.echo(f"Rules not evaluated: {len(result.not_evaluated)} (see summary.json for why)")
+    if len(result.issues):
+        sev = result.issues["severity"].value_counts()
+        click.echo(f"Data issues: {int(sev.get('error', 0)):,} errors, {int(sev.get('query', 0)):,} queries (data_issues.csv)")
+    click.echo("Written:")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@main.command()
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--profile", metavar="NAME|FILE", help="Mapping profile to try (default: the best bundled match).")
+def inspect(input_file, profile):
+    """Show what sendcheck recognises in a file, without checking anything.
+
+    Format, sheets and row counts, which columns map to which canonical field, which are ignored, and any
+    required field that is missing.
+
+    \b
+    Example:
+      sendcheck inspect fixtures/la/tracker_b.xlsx
+    """
+    from .readers import format_inspection, inspect_file
+
+    if not input_file.exists():
+        _fail(f"{input_file}: file not found")
+    try:
+        info = inspect_file(input_file, profile)
+    except InputError as exc:
+        _fail(str(exc))
+    click.echo(format_inspection(info))
+
+
+@main.group()
+def rules():
+    """The duties sendcheck checks, from the rule files in rules/.
+
+    \b
+    Examples:
+      sendcheck rules list
+      sendcheck rules show EHC-FINAL-20W
+    """
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+def rules_list(rules_dir):
+    """One line per rule: id, must/should, title and legal source."""
+    for rule in _rules(rules_dir):
+        click.echo(f"{rule.id:<28} {rule.strength:<6} {rule.title}  [{rule.citation}]")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+def rules_show(rule_id, rules_dir):
+    """The whole rule, in words."""
+    from .engine.explain import describe_deadline
+
+    found = [r for r in _rules(rules_dir) if r.id.upper() == rule_id.upper()]
+    if not found:
+        _fail(f"no rule {rule_id}; `sendcheck rules list` shows them all")
+    r = found[0]
+    settings = Settings()
+    spec = r.clock.get("deadline") or r.clock.get("earliest")
+    specs = spec if isinstance(spec, list) else [spec]
+    lines = [
+        f"{r.id}: {r.title}",
+        f"  {'Statutory duty (must)' if r.strength == 'must' else 'Statutory guidance (should)'}, owed by {r.owed_by}; "
+        f"family {r.family}; severity {r.severity}",
+        f"  {r.description}",
+        f"  Applies to: each {r.applies_to}" + (" where " + "; ".join(_cond(c) for c in r.when) if r.when else ""),
+        f"  Clock starts: {_fields(r.clock['start'])}",
+        *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {describe_deadline(s, settings)}" for s in specs],
+        f"  Clock stops: {_fields(r.clock.get('stop')) or 'nothing recorded stops it: judged as at the run date'}",
+        f"  Exceptions: {'; '.join(c.get('label') or _cond(c) for c in r.exceptions) or 'none'}",
+        f"  In force: from {r.effective_from or 'always'}" + (f" to {r.effective_to}" if r.effective_to else ""),
+        f"  Source: {r.citation}",
+        f"  Action: {r.action}",
+    ]
+    if r.notes:
+        lines.append(f"  Notes: {r.notes}")
+    lines.append(f"  Defined in rules/{r.file}, with {len(r.examples)} worked examples.")
+    click.echo("\n".join(lines))
+
+
+def _fields(value) -> str:
+    if not value:
+        return ""
+    return " or else ".join(value) if isinstance(value, list) else str(value)
+
+
+def _cond(c: dict) -> str:
+    if "any" in c:
+        return " or ".join(_cond(x) for x in c["any"])
+    op = next(k for k in c if k not in ("field", "label"))
+    return f"{c['field']} {op.replace('_', ' ')} {c[op]}"
+
+
+@main.command()
+@click.argument("rule_id")
+@click.argument("record")
+@click.option("--input", "inputs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="The extract(s) the finding came from (repeatable).")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run.")
+@click.option("--profile", metavar="NAME|FILE", help="Mapping profile, as for check.")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="The same settings as the run.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
+    """Why a finding was raised: the dates found, the deadline step by step, the status and the citation.
+
+    RECORD is the record_id from findings.csv (a request id, a plan id, a school URN, ...); a person id or UPN
+    also works and explains each of that person's records.
+
+    \b
+    Example:
+      sendcheck explain EHC-FINAL-20W REQ-00042 --input fixtures/la/tracker_a.xlsx --as-at 2026-10-31
+    """
+    from . import quality
+    from .engine.explain import explain as explain_one
+    from .engine.views import build_views
+    from .readers import load_inputs
+    from .run import accepted_rows
+
+    as_at_date = _as_at(as_at)
+    settings = _settings(pairs)
+    found = [r for r in _rules(rules_dir) if r.id.upper() == rule_id.upper()]
+    if not found:
+        _fail(f"no rule {rule_id}; `sendcheck rules list` shows them all")
+    rule = found[0]
+    for path in inputs:
+        if not Path(path).exists():
+            _fail(f"{path}: file not found")
+    try:
+        dataset = load_inputs([Path(p) for p in inputs], profile)
+    except InputError as exc:
+        _fail(str(exc))
+    checked = quality.check_dataset(dataset, as_at_date)
+    views = build_views(accepted_rows(dataset, checked.rejected), as_at_date)
+    provenance = _provenance(dataset, record)
+    rejected = [i for i in checked.issues if i.severity == "error" and str(record) in (i.record_id or "")]
+    text = explain_one(rule, views[rule.applies_to], record, as_at_date, settings, provenance)
+    if rejected:
+        text += "\n  data errors stopped part of this record being evaluated:\n" + "\n".join(
+            f"    {i.location()}: {i.message}" for i in rejected[:10])
+    click.echo(text)
+
+
+def _provenance(dataset, record) -> list[str]:
+    out = []
+    for name, frame in sorted(dataset.tables.items()):
+        for key in ("request_id", "person_id", "urn", "order_id"):
+            if key in frame.columns:
+                hit = frame[frame[key].astype(str) == str(record)]
+                for _, row in hit.head(3).iterrows():
+                    where = f"{name}: {row['_file']}" + (f', sheet "{row["_sheet"]}"' if row["_sheet"] else "")
+                    out.append(where + f", row {row['_row']}")
+                if len(hit):
+                    break
+    return out
+
+
+@main.group()
+def profile():
+    """Mapping profiles: how an LA's spreadsheet headers map to the canonical fields.
+
+    \b
+    Example:
+      sendcheck profile new our-tracker.xlsx > our-tracker.yaml
+    """
+
+
+@profile.command("new")
+@click.argument("input_file", type=click.Path(path_type=Path))
+def profile_new(input_file):
+    """Draft a profile from a file's headers for you to finish (lines marked `# ?` need a look)."""
+    from .readers.profile import draft_profile
+
+    if not input_file.exists():
+        _fail(f"{input_file}: file not found")
+    try:
+        click.echo(draft_profile(input_file), nl=False)
+    except InputError as exc:
+        _fail(str(exc))
+
+
+@main.command("settings")
+def settings_cmd():
+    """The documented readings of ambiguous law and their defaults (change with --set KEY=VALUE)."""
+    defaults = Settings().as_dict()
+    for key, text in SETTING_HELP.items():
+        click.echo(f"{key} = {defaults[key]}\n    {text}")
+
+
+@main.command("data-dictionary")
+@click.option("--write", "write_to", type=click.Path(path_type=Path), help="Write Markdown to this file instead of printing it.")
+def data_dictionary(write_to):
+    """The canonical tables and fields every reader produces, with their SEN2 item numbers."""
+    from .model import data_dictionary_markdown
+
+    text = data_dictionary_markdown()
+    if write_to:
+        write_to.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+def entry() -> None:
+    """Console entry point: a user never sees a traceback, even for a bug (SENDCHECK_DEBUG=1 shows it)."""
+    import os
+
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("sendcheck: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the person at the keyboard
+        if os.environ.get("SENDCHECK_DEBUG"):
+            raise
+        click.echo(f"sendcheck: unexpected problem ({type(exc).__name__}: {exc}). No reports were changed after "
+                   "this point. Run again with SENDCHECK_DEBUG=1 for details and report it.", err=True)
+        sys.exit(2)

@@ -1,0 +1,94 @@
+"""One check run, end to end: read -> data-quality checks -> views -> rules -> RunResult.
+
+Kept apart from the CLI so the web app, the benchmarks and the tests run exactly what a SEND manager runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .dataset import ISSUE_COLUMNS, Dataset
+from .engine.evaluate import evaluate
+from .engine.facts import coalesce_dates
+from .engine.rules import Rule, load_rules
+from .engine.views import build_views
+from .result import RunResult
+from .settings import Settings
+
+Progress = Callable[[str], None] | None
+
+
+def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
+    """A copy of the dataset without the rows that failed an error-level data check."""
+    kept = Dataset(sources=list(dataset.sources), header=dict(dataset.header))
+    for name, frame in dataset.tables.items():
+        mask = rejected.get(name)
+        kept.tables[name] = frame if mask is None or not mask.any() else frame[~mask.to_numpy()].reset_index(drop=True)
+    return kept
+
+
+def rules_without_data(rules: list[Rule], views: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Rules whose clock-stop date no input supplies at all: evaluating them would call every case overdue.
+
+    A SEN2 return, for instance, has no final-amended-plan date; rather than report every amendment as late,
+    such a rule is listed as not evaluated, with the reason, in the run summary and the reports.
+    """
+    out = {}
+    for rule in rules:
+        stop = rule.clock.get("stop")
+        frame = views.get(rule.applies_to)
+        if not stop or frame is None or frame.empty:
+            continue
+        if coalesce_dates(frame, stop).notna().sum() == 0:
+            names = stop if isinstance(stop, str) else ", ".join(stop)
+            out[rule.id] = f"no input supplies {names} for any {rule.applies_to}"
+    return out
+
+
+def issues_frame(issues) -> pd.DataFrame:
+    frame = pd.DataFrame([i.as_dict() for i in issues], columns=ISSUE_COLUMNS)
+    if frame.empty:
+        return frame
+    frame["row_sort"] = pd.to_numeric(frame["row"], errors="coerce")
+    frame = frame.sort_values(["file", "sheet", "row_sort", "column", "issue_id", "message"], kind="stable",
+                              na_position="first").drop(columns="row_sort")
+    return frame.drop_duplicates().reset_index(drop=True)
+
+
+def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = None,
+              settings: Settings | None = None, engine: str = "vectorised", rules_dir: Path | None = None,
+              progress: Progress = None, dataset: Dataset | None = None) -> RunResult:
+    from . import accounting, quality
+    from .readers import load_inputs
+
+    settings = settings or Settings()
+    say = progress or (lambda _msg: None)
+    rules = load_rules(rules_dir)
+    if dataset is None:
+        say(f"reading {len(inputs)} input file(s)")
+        dataset = load_inputs([Path(p) for p in inputs], profile)
+    say("rows read: " + ", ".join(f"{t} {n:,}" for t, n in sorted(dataset.row_counts().items()) if n))
+    checked = quality.check_dataset(dataset, as_at)
+    counts = accounting.account(dataset, checked.rejected, checked.reasons)
+    usable = accepted_rows(dataset, checked.rejected)
+    views = build_views(usable, as_at)
+    in_force = [r for r in rules if r.in_force(as_at)]
+    skipped = rules_without_data(in_force, views)
+    active = [r for r in in_force if r.id not in skipped]
+    findings = evaluate(usable, active, as_at, settings, engine=engine, progress=progress, views=views)
+    result = RunResult(
+        as_at=as_at,
+        findings=findings,
+        issues=issues_frame(list(dataset.issues) + list(checked.issues)),
+        rules=rules,
+        dataset=usable,
+        accounting=counts,
+        settings=settings.as_dict() | {"engine": engine},
+        inputs=[Path(p).name for p in inputs],
+        not_evaluated=skipped | {r.id: f"not in force on {as_at.isoformat()}" for r in rules if not r.in_force(as_at)},
+    )
+    return result
