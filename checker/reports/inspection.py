@@ -1,0 +1,230 @@
+"""The figures an area SEND inspection asks for, each with the rows that make it.
+
+Trend (calendar years and the last 12 months), breakdowns by primary need, age and setting type, and an
+Annex A-style list of children with EHC plans with its data checks. Every figure is built from a frame that
+the workbook writes out in full as its evidence sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from . import headline as hl
+from . import national
+from .fmt import NEED_LABELS, SETTING_LABELS
+from .svg import Bar, bar_chart
+
+AGE_BANDS = [(0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 16, "11 to 15"), (16, 20, "16 to 19"), (20, 26, "20 to 25"),
+             (26, 200, "26 or over")]
+NOT_KNOWN = "Not known"
+
+
+def _pct(n: int, d: int) -> str:
+    return "" if not d else f"{100.0 * n / d:.1f}%"
+
+
+def trend_rows(plans: pd.DataFrame, key: pd.Series, labels: list) -> list[dict]:
+    rows = []
+    for label in labels:
+        part = plans[key.eq(label)]
+        ok_e, n_e, ok_i, n_i = hl.timeliness(part)
+        rows.append({"period": label, "plans": n_i, "on_time_excl": ok_e, "plans_excl": n_e,
+                     "pct_excl": _pct(ok_e, n_e), "on_time_incl": ok_i, "pct_incl": _pct(ok_i, n_i),
+                     "excepted": int(part["excepted"].sum())})
+    return rows
+
+
+def calendar_trend(findings: pd.DataFrame) -> list[dict]:
+    plans = hl.issued(findings, hl.FINAL_20W)
+    years = plans["stopped_date"].dt.year
+    rows = trend_rows(plans, years, sorted(int(y) for y in years.dropna().unique()))
+    for row in rows:
+        ex = national.for_year(national.TIMELY_EXCL, row["period"])
+        inc = national.for_year(national.TIMELY_INCL, row["period"])
+        row["national_excl"] = ex.display if ex else "not published"
+        row["national_incl"] = inc.display if inc else "not published"
+        row["national_source"] = (ex or inc).source if (ex or inc) else ""
+    return rows
+
+
+def monthly_trend(findings: pd.DataFrame, as_at: dt.date) -> list[dict]:
+    """Plans issued in each of the 12 calendar months up to and including the as-at month."""
+    end = pd.Period(as_at, "M")
+    months = [end - i for i in range(11, -1, -1)]
+    plans = hl.issued(findings, hl.FINAL_20W, months[0].start_time.date(), as_at)
+    key = plans["stopped_date"].dt.to_period("M")
+    rows = trend_rows(plans, key, months)
+    for row in rows:
+        row["period"] = row["period"].strftime("%B %Y")
+    return rows
+
+
+def trend_chart(rows: list[dict], chart_id: str, title: str) -> object:
+    bars = [Bar(str(r["period"]), float(r["pct_excl"].rstrip("%")) if r["pct_excl"] else 0,
+                r["pct_excl"] or "no plans") for r in rows]
+    desc = "; ".join(f"{r['period']}: {r['pct_excl'] or 'no plans'}" for r in rows)
+    return bar_chart(chart_id, title, desc or "No plans issued.", bars, max_value=100)
+
+
+def plans_frame(result) -> pd.DataFrame:
+    """One row per EHC plan in force at the as-at date, with what Annex A lists about it."""
+    ds = result.dataset
+    as_at = pd.Timestamp(result.as_at)
+    named = ds.table("named_plan")
+    active = ds.table("active_plan")
+    ids = pd.Index(pd.concat([named["request_id"], active["request_id"]]).dropna().astype(str).unique())
+    ceased = named.loc[named["cease_date"].notna() & (named["cease_date"] <= as_at), "request_id"].astype(str)
+    ids = ids.difference(pd.Index(ceased.unique())).sort_values()
+    frame = pd.DataFrame({"request_id": ids})
+    request = ds.table("request")[["request_id", "person_id", "received_date", "team", "caseworker"]]
+    frame = frame.merge(request.drop_duplicates("request_id"), on="request_id", how="left")
+    person = ds.table("person")[["person_id", "upn", "surname", "forename", "birth_date", "uln"]]
+    frame = frame.merge(person.drop_duplicates("person_id"), on="person_id", how="left")
+    assess = ds.table("assessment")[["request_id", "assessment_outcome_date"]].drop_duplicates("request_id")
+    frame = frame.merge(assess, on="request_id", how="left")
+    frame = frame.merge(named[["request_id", "start_date"]].drop_duplicates("request_id"), on="request_id", how="left")
+    frame["initial_plan_date"] = frame["start_date"].fillna(frame["assessment_outcome_date"])
+    frame = frame.merge(active[["request_id", "last_review"]].drop_duplicates("request_id"), on="request_id",
+                        how="left")
+    need = ds.table("sen_need")
+    need = need[need["sen_type_rank"].astype(str).eq("1")][["request_id", "sen_type"]].drop_duplicates("request_id")
+    frame = frame.merge(need, on="request_id", how="left")
+    frame = frame.merge(current_setting(result), on="request_id", how="left")
+    frame["primary_need"] = frame["sen_type"].map(lambda c: NEED_LABELS.get(c, c) if isinstance(c, str) else NOT_KNOWN)
+    frame["age"] = age_at(frame["birth_date"], as_at)
+    frame["age_band"] = age_band(frame["age"])
+    frame["setting_type"] = frame["setting_type"].fillna("No setting recorded")
+    frame["establishment"] = frame["establishment"].fillna("")
+    frame["data_checks"] = annex_a_checks(frame, as_at)
+    for col in ("team", "caseworker"):
+        frame[col] = frame[col].fillna("")
+    return frame
+
+
+def current_setting(result) -> pd.DataFrame:
+    """The setting each plan's child attends now: the primary placement with the latest entry date."""
+    placement = result.dataset.table("placement")
+    schools = result.dataset.table("school")
+    as_at = pd.Timestamp(result.as_at)
+    if not len(placement):
+        return pd.DataFrame(columns=["request_id", "urn_attended", "establishment", "setting_type"])
+    p = placement[placement["leaving_date"].isna() | (placement["leaving_date"] > as_at)].copy()
+    p["_rank"] = p["placement_rank"].astype(str).ne("1")
+    p = p.sort_values(["request_id", "_rank", "entry_date"], ascending=[True, True, False], kind="stable",
+                      na_position="last").drop_duplicates("request_id")
+    names = dict(zip(schools["urn"].astype(str), schools["school_name"]))
+    kinds = dict(zip(schools["urn"].astype(str), schools["school_type"]))
+    urn = p["urn"].where(p["urn"].notna(), None)
+    has_urn = urn.notna()
+    establishment = np.where(has_urn, urn.astype(str) + " " + urn.astype(str).map(names).fillna(""), "")
+    ukprn = p["ukprn"].where(p["ukprn"].notna(), None)
+    setting_code = p["sen_setting"]
+    setting = np.where(has_urn, urn.astype(str).map(kinds).fillna("School (type not recorded)"),
+                       np.where(ukprn.notna(), "Post-16 provider",
+                                setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str) else None)))
+    establishment = np.where(has_urn, establishment,
+                             np.where(ukprn.notna(), "UKPRN " + ukprn.astype(str),
+                                      setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str) else "")))
+    out = pd.DataFrame({"request_id": p["request_id"].astype(str).values, "urn_attended": urn.values,
+                        "establishment": pd.Series(establishment).str.strip().values,
+                        "setting_type": pd.Series(setting).values})
+    out["setting_type"] = out["setting_type"].map(lambda s: s.capitalize() if isinstance(s, str) else s)
+    return out
+
+
+def age_at(birth: pd.Series, as_at: pd.Timestamp) -> pd.Series:
+    b = pd.to_datetime(birth)
+    years = as_at.year - b.dt.year - ((as_at.month < b.dt.month) | ((as_at.month == b.dt.month) & (as_at.day < b.dt.day)))
+    return years.astype("Int64")
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    out = pd.Series(NOT_KNOWN, index=age.index, dtype=object)
+    for lo, hi, label in AGE_BANDS:
+        out[(age >= lo) & (age < hi)] = label
+    return out
+
+
+def annex_a_checks(frame: pd.DataFrame, as_at: pd.Timestamp) -> pd.Series:
+    """The D2I-style Annex A checks, as readable text per row ("" when the row passes them all)."""
+    year_ago = as_at - pd.DateOffset(years=1)
+    anchor = frame["last_review"].fillna(frame["initial_plan_date"])
+    upn = frame["upn"].where(frame["upn"].notna() & frame["upn"].astype(str).str.strip().ne(""))
+    dup = upn.notna() & upn.duplicated(keep=False)
+    checks = [
+        (frame["birth_date"].isna(), "No date of birth"),
+        (frame["age"].fillna(0) >= 26, "Aged 26 or over"),
+        ((frame["age"].fillna(0) == 25), "Aged 25: plan should be ending"),
+        (frame["sen_type"].isna(), "No primary need"),
+        (frame["initial_plan_date"].isna(), "No initial plan date"),
+        (frame["initial_plan_date"] > as_at, "Initial plan date in the future"),
+        (frame["last_review"] > as_at, "Last review date in the future"),
+        (frame["initial_plan_date"] > frame["last_review"], "Initial plan date after last review"),
+        (anchor.notna() & (anchor < year_ago), "No review in the last 12 months"),
+        (frame["establishment"].eq(""), "No establishment recorded"),
+        (upn.isna() & frame["uln"].isna(), "No UPN or ULN"),
+        (dup, "UPN shared with another child"),
+    ]
+    parts = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    text = pd.Series("", index=frame.index, dtype=object)
+    for mask, label in checks:
+        mask = mask.fillna(False).astype(bool)
+        text = text.where(~mask, text.where(text.eq(""), text + "; ") + label)
+    del parts
+    return text
+
+
+def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Headline) -> list[dict]:
+    """Per group: plans in force, reviews overdue, 20-week timeliness in the headline period."""
+    person_group = plans.drop_duplicates("person_id").set_index("person_id")[by]
+    issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+    issued = issued.assign(_group=issued["person_id"].map(person_group).fillna(NOT_KNOWN))
+    reviews = findings[findings["rule_id"].eq(hl.REVIEW_12M) & findings["status"].eq("overdue")]
+    reviews = reviews.assign(_group=reviews["person_id"].map(person_group).fillna(NOT_KNOWN))
+    groups = sorted(set(plans[by]) | set(issued["_group"]) | set(reviews["_group"]),
+                    key=lambda g: (g == NOT_KNOWN, _order(by, g)))
+    rows = []
+    for g in groups:
+        part = issued[issued["_group"].eq(g)]
+        ok_e, n_e, ok_i, n_i = hl.timeliness(part)
+        rows.append({"group": g, "plans": int(plans[by].eq(g).sum()),
+                     "reviews_overdue": int(reviews["_group"].eq(g).sum()), "issued": n_i,
+                     "pct_excl": _pct(ok_e, n_e), "pct_incl": _pct(ok_i, n_i)})
+    return rows
+
+
+def _order(by: str, group: str):
+    if by == "age_band":
+        return [label for _, _, label in AGE_BANDS].index(group) if group in [l for *_, l in AGE_BANDS] else 99
+    return group
+
+
+def build(result, head: hl.Headline) -> dict:
+    findings = result.findings
+    plans = plans_frame(result)
+    calendar = calendar_trend(findings)
+    monthly = monthly_trend(findings, result.as_at)
+    return {
+        "headline": head, "calendar": calendar, "monthly": monthly, "plans": plans,
+        "calendar_chart": trend_chart(calendar, "chart-calendar", "Plans issued within 20 weeks by calendar year "
+                                      "(excluding exceptions)"),
+        "monthly_chart": trend_chart(monthly, "chart-monthly", "Plans issued within 20 weeks by month "
+                                     "(excluding exceptions)"),
+        "by_need": breakdown(plans, findings, "primary_need", head),
+        "by_age": breakdown(plans, findings, "age_band", head),
+        "by_setting": breakdown(plans, findings, "setting_type", head),
+        "checks_failed": int(plans["data_checks"].ne("").sum()),
+        "check_counts": check_counts(plans),
+    }
+
+
+def check_counts(plans: pd.DataFrame) -> list[dict]:
+    counts: dict[str, int] = {}
+    for text in plans["data_checks"]:
+        if text:
+            for part in text.split("; "):
+                counts[part] = counts.get(part, 0) + 1
+    return [{"check": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
