@@ -12,8 +12,8 @@ from typing import Callable
 import pandas as pd
 
 from .dataset import ISSUE_COLUMNS, Dataset
+from .model import TABLES
 from .engine.evaluate import evaluate
-from .engine.facts import coalesce_dates
 from .engine.rules import Rule, load_rules
 from .engine.views import build_views
 from .result import RunResult
@@ -31,8 +31,24 @@ def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
     return kept
 
 
-def rules_without_data(rules: list[Rule], views: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Rules whose clock-stop date no input supplies at all: evaluating them would call every case overdue.
+def supplied_fields(dataset: Dataset) -> set[str]:
+    """Canonical fields the input actually carries.
+
+    A SEN2 return carries every SEN2 item (a blank item there means "not happened yet"); an LA extract carries
+    the columns that hold at least one value. Extension fields a SEN2 return never has (final amended plan
+    date, review invitation date, ...) are therefore not supplied by it.
+    """
+    sen2 = any(dataset.header.get(k) for k in ("Collection", "LEA", "Year", "ReferenceDate"))
+    out: set[str] = set()
+    for name, frame in dataset.tables.items():
+        for f in TABLES[name].fields:
+            if (sen2 and f.sen2) or (f.name in frame.columns and frame[f.name].notna().any()):
+                out.add(f.name)
+    return out
+
+
+def rules_without_data(rules: list[Rule], supplied: set[str]) -> dict[str, str]:
+    """Rules whose clock-stop date no input supplies: evaluating them would call every case overdue.
 
     A SEN2 return, for instance, has no final-amended-plan date; rather than report every amendment as late,
     such a rule is listed as not evaluated, with the reason, in the run summary and the reports.
@@ -40,12 +56,11 @@ def rules_without_data(rules: list[Rule], views: dict[str, pd.DataFrame]) -> dic
     out = {}
     for rule in rules:
         stop = rule.clock.get("stop")
-        frame = views.get(rule.applies_to)
-        if not stop or frame is None or frame.empty:
+        if not stop:
             continue
-        if coalesce_dates(frame, stop).notna().sum() == 0:
-            names = stop if isinstance(stop, str) else ", ".join(stop)
-            out[rule.id] = f"no input supplies {names} for any {rule.applies_to}"
+        names = [stop] if isinstance(stop, str) else list(stop)
+        if not any(n in supplied for n in names):
+            out[rule.id] = f"no input supplies {' or '.join(names)}"
     return out
 
 
@@ -77,7 +92,7 @@ def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None 
     usable = accepted_rows(dataset, checked.rejected)
     views = build_views(usable, as_at)
     in_force = [r for r in rules if r.in_force(as_at)]
-    skipped = rules_without_data(in_force, views)
+    skipped = rules_without_data(in_force, supplied_fields(usable))
     active = [r for r in in_force if r.id not in skipped]
     findings = evaluate(usable, active, as_at, settings, engine=engine, progress=progress, views=views)
     result = RunResult(
