@@ -150,8 +150,8 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
 
 
 def _sniff_separator(sample: str) -> str:
-    first = next((line for line in sample.splitlines() if line.strip()), "")
-    counts = {s: first.count(s) for s in (",", ";", "\t", "|")}
+    lines = [line for line in sample.splitlines() if line.strip()][:HEADER_SCAN_ROWS]  # a title line may come first
+    counts = {s: max((line.count(s) for line in lines), default=0) for s in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
