@@ -32,8 +32,11 @@ def clean_text(values: pd.Series) -> pd.Series:
         s = str(v).strip()
         return s or None
 
-    if values.dtype == object and values.map(lambda v: v is None or isinstance(v, str)).all():
-        s = values.str.strip()
+    if len(values) == 0:
+        return values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        s = values.astype(object).where(values.notna(), None)
+        s = s.str.strip()
         return s.where(s.notna() & (s != ""), None).astype(object)
     return values.map(one).astype(object)
 
@@ -64,7 +67,7 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
         where = lines.get(f.name, rows)
         label = columns.get(f.name, f.name)
         if f.kind == DATE:
-            dates, bad = parse_date_series(values, formats=date_formats)
+            dates, bad = _parse_dates(values, date_formats)
             out[f.name] = dates
             for i in bad[bad].index:
                 v = values.at[i]
@@ -96,9 +99,34 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
             out[f.name] = text
     out["_file"] = file
     out["_sheet"] = sheet
-    out["_row"] = rows.map(_int).astype(object)
+    out["_row"] = _rows(rows)
     ordered = [c for c in spec.columns if c in out.columns] + list(PROVENANCE)
     return out[ordered].reset_index(drop=True), issues
+
+
+def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
+    """ISO text (all of an XML return, nearly all of a CSV export) in one vectorised pass; the rest, if any,
+    through the general parser."""
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        text = values.astype(object).where(values.notna(), None).str.strip()
+        iso = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+        done = iso.notna() | text.isna() | (text == "")
+        dates = iso.astype("datetime64[ns]")
+        bad = pd.Series(False, index=values.index, dtype=bool)
+        if not done.all():
+            rest, rest_bad = parse_date_series(values[~done], formats=formats)
+            dates[~done] = rest
+            bad[~done] = rest_bad
+        return dates, bad
+    return parse_date_series(values, formats=formats)
+
+
+def _rows(rows: pd.Series) -> pd.Series:
+    """Row/line numbers as plain Python ints (None where unknown)."""
+    numbers = pd.to_numeric(rows, errors="coerce")
+    if numbers.notna().all():
+        return numbers.astype("int64").astype(object)
+    return numbers.map(_int).astype(object)
 
 
 def _int(v):

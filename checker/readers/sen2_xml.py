@@ -55,10 +55,13 @@ def read_sen2_xml(path: Path) -> Dataset:
         context = etree.iterparse(str(path), events=("end",), tag=_STREAM_TAGS, resolve_entities=False,
                                   no_network=True, huge_tree=False, load_dtd=False, remove_comments=True,
                                   remove_pis=True)
+        checked = False
         for _, elem in context:
-            if elem.getroottree().docinfo.doctype:
-                raise InputError(f"{path.name} declares a document type (<!DOCTYPE>); SEN2 returns never do, "
-                                 f"and such files are refused for safety.")
+            if not checked:
+                checked = True
+                if elem.getroottree().docinfo.doctype:
+                    raise InputError(f"{path.name} declares a document type (<!DOCTYPE>); SEN2 returns never "
+                                     f"do, and such files are refused for safety.")
             name = _local(elem.tag)
             if name == "person":
                 reader.person(elem)
@@ -77,7 +80,9 @@ def read_sen2_xml(path: Path) -> Dataset:
     if root is not None:
         reader.leftovers(root)
     if not reader.persons and not reader.saw_persons:
-        raise InputError(f"{path.name} is not a SEN2 return: <Message> has no <Persons> element "
+        collection = reader.header_items.get("Collection")
+        said = f" (its header names the {collection} collection)" if collection and collection != "SEN2" else ""
+        raise InputError(f"{path.name} is not a SEN2 return{said}: <Message> has no <Persons> element "
                          f"(expected <Message><Header>...</Header><Persons><Person>...).")
     return reader.dataset()
 
@@ -175,21 +180,19 @@ class _Reader:
 
     def _fill(self, container: str, elem, rec: dict, index: int) -> None:
         counts: dict[str, int] = {}
+        actions = self._actions
         for child in elem:
             tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            action = self._actions.get((container, tag))
+            action = actions.get((container, tag))
             if action is None:
-                action = self._actions[(container, tag)] = self._action(container, tag)
+                if not isinstance(tag, str):
+                    continue
+                action = actions[(container, tag)] = self._action(container, tag, child.sourceline)
             kind = action[0]
             if kind == "field":
-                _, field, lined, lname = action
-                rec[field] = child.text
-                if lined:
-                    rec["_l:" + field] = child.sourceline
-                if lname is not None:
-                    self.seen.setdefault((container, lname), child.sourceline)
+                rec[action[1]] = child.text
+                if action[2]:
+                    rec[action[3]] = child.sourceline
             elif kind == "child":
                 sub = action[1]
                 counts[sub] = counts.get(sub, 0) + 1
@@ -209,7 +212,8 @@ class _Reader:
             else:
                 self.unknown.setdefault((CONTAINER_NAMES[container], action[1]), child.sourceline)
 
-    def _action(self, container: str, tag: str) -> tuple:
+    def _action(self, container: str, tag: str, line: int) -> tuple:
+        """What to do with a child element; worked out once per distinct tag, then cached."""
         name = tag.rsplit("}", 1)[-1]
         lname = name.lower()
         if lname in _CHILDREN.get(container, ()):
@@ -221,7 +225,8 @@ class _Reader:
             key = element.field if element.table == _TABLE_OF[container] else f"{element.table}.{element.field}"
             if element.codes is GENDER_TO_SEX:
                 key = "_gendercurrent"
-            return ("field", key, kind in _LINED_KINDS, lname)
+            self.seen.setdefault((container, lname), line)
+            return ("field", key, kind in _LINED_KINDS, "_l:" + key)
         if container == "person" and lname in PERSON_ID_ELEMENTS:
             return ("own_id",)
         return ("unknown", name)
