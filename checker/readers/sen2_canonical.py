@@ -92,11 +92,11 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
                     f'{_where(file, sheet, where.at[i], label)}: "{v}" is not a yes/no value (expected 1 or 0).',
                     file=file, sheet=sheet, row=_int(where.at[i]), column=label, value=str(v), table=table,
                     record_id=str(ids.at[i] or "")))
-            out[f.name] = mapped.where(mapped.notna(), None).astype(object)
+            out[f.name] = _objects(mapped)
         elif f.kind == INT:
             out[f.name] = pd.to_numeric(text, errors="coerce").astype("Int64")
         else:
-            out[f.name] = text
+            out[f.name] = _objects(text)
     out["_file"] = file
     out["_sheet"] = sheet
     out["_row"] = _rows(rows)
@@ -119,6 +119,12 @@ def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
             bad[~done] = rest_bad
         return dates, bad
     return parse_date_series(values, formats=formats)
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """Python strings with None for missing (the canonical convention), whatever string dtype came in."""
+    obj = values.astype(object)
+    return obj.where(values.notna(), None)
 
 
 def _rows(rows: pd.Series) -> pd.Series:
