@@ -20,6 +20,13 @@ FAMILY_LABELS = {
     "provision": "Provision and placement",
 }
 
+FAMILY_SHEETS = {  # short enough for an Excel sheet name with " (guidance)" after it
+    "assessment": "Assessment", "reviews": "Reviews", "phase_transfer": "Phase transfer",
+    "young_people": "Young people", "schools": "Schools", "health": "Health", "social_care": "Social care",
+    "personal_budgets": "Personal budgets", "disagreement": "Disagreement", "transfers": "Transfers",
+    "provision": "Provision",
+}
+
 STATUS_LABELS = {
     "overdue": "Overdue",
     "late": "Late",
@@ -57,6 +64,11 @@ SETTING_LABELS = {
 def family_label(family) -> str:
     family = "" if family is None or family != family else str(family)
     return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize() or "Other")
+
+
+def family_sheet(family) -> str:
+    family = "" if family is None or family != family else str(family)
+    return FAMILY_SHEETS.get(family, family.replace("_", " ").capitalize()[:18] or "Other")
 
 
 def status_label(status) -> str:
