@@ -115,6 +115,11 @@ REQUEST = Table(
         Field("decision_exception", TEXT,
               "Reg 5(4) exception to the 6-week decision recorded (reason text or code) (LA extract)"),
         *_owner,
+        Field("reassessment", FLAG, "Request is for a re-assessment of an existing plan (s44(2)) (LA extract)"),
+        Field("mediation_requested_date", DATE, "Parent/young person told the LA they want mediation (LA extract)"),
+        Field("mediation_declined_date", DATE, "Mediation adviser told that mediation is not wanted (LA extract)"),
+        Field("mediation_held_date", DATE, "Mediation took place (concluded) (LA extract)"),
+        Field("mediation_certificate_date", DATE, "Mediation certificate issued (LA extract)"),
     ),
 )
 
@@ -163,6 +168,13 @@ NAMED_PLAN = Table(
               codes=tuple(str(i) for i in range(1, 10))),
         Field("section_j", FLAG, "Section J (direct payments) present in the plan (LA extract)"),
         Field("section_i_blank", FLAG, "Section I names neither a setting nor a type (LA extract)"),
+        Field("cease_consultation_date", DATE, "Parent/young person and setting consulted about ceasing (LA extract)"),
+        Field("cease_notice_date", DATE, "Notice of the decision to cease sent (LA extract)"),
+        Field("cease_appeal_date", DATE, "Appeal against the decision to cease lodged (LA extract)"),
+        Field("cease_appeal_decided_date", DATE, "Appeal against ceasing decided or withdrawn (LA extract)"),
+        Field("move_date", DATE, "Child/young person moved to another LA's area (LA extract)"),
+        Field("move_known_date", DATE, "Date this LA became aware of the move (LA extract)"),
+        Field("transfer_out_date", DATE, "Plan transferred to the new LA (LA extract)"),
     ),
 )
 
@@ -205,6 +217,8 @@ ACTIVE_PLAN = Table(
         Field("phase_transfer_final_date", DATE, "Date the final amended plan for a phase transfer was issued",
               "5.6b PhaseTransferFinalDate"),
         Field("transfer_in_date", DATE, "Date the plan transferred in from another LA (LA extract)"),
+        Field("transfer_notice_date", DATE, "New LA's reg 15(4) notice that the plan has transferred (LA extract)"),
+        Field("post16_transfer_date", DATE, "Planned move between post-16 institutions (reg 18(2)) (LA extract)"),
     ),
 )
 
@@ -332,6 +346,9 @@ TRIBUNAL_ORDER = Table(
         Field("complied_date", DATE, "Date the LA (or ICB) complied or responded"),
         Field("draft_date", DATE, "Draft plan date where the order requires one"),
         Field("exception", TEXT, "Reg 44(3) exception recorded"),
+        Field("notified_tribunal_date", DATE, "Unopposed appeal: date the LA told the tribunal it would not oppose (reg 45)"),
+        Field("assess_notice_date", DATE, "Order to assess: notice that the LA will assess"),
+        Field("no_plan_notice_date", DATE, "Order to assess: notice of a decision not to issue a plan"),
     ),
 )
 
@@ -354,6 +371,7 @@ SCHOOL = Table(
         Field("senco_previous_experience", FLAG, "SENCO for more than 12 months before 1 Sept 2009"),
         Field("sen_report_date", DATE, "SEN information report last published"),
         Field("access_plan_date", DATE, "Accessibility plan start date"),
+        Field("senco_vacant_from", DATE, "SENCO post vacant since (no SENCO designated)"),
     ),
 )
 
