@@ -1,0 +1,171 @@
+"""Benchmark: how long each stage of a check takes at LA and national scale, against the I/O floor.
+
+    python bench/run_bench.py                      # 25,000 plans: CSV, XLSX and SEN2 XML
+    python bench/run_bench.py --people 720000 --formats csv
+    python bench/run_bench.py --people 25000 --reports      # also time the HTML/Excel reports
+
+Data is generated once by fixtures/generate.py (fixed seed) into --workdir and reused. Each format is measured
+in a fresh child process so its peak memory (max RSS) is its own. The floor is what the same libraries need just
+to read the input into a table and write the findings files; "x floor" is the whole check divided by it.
+Figures are printed, never asserted: timing belongs in benchmarks, not in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_AT = "2026-10-31"
+FILES = {"csv": "tracker_a.csv", "xlsx": "tracker_a.xlsx", "xml": "sen2_2026.xml"}
+GEN_FORMATS = {"csv": "csv", "xlsx": "tracker-a", "xml": "xml"}
+
+
+def generate(people: int, fmt: str, workdir: Path) -> Path:
+    folder = workdir / f"{people}"
+    path = folder / FILES[fmt]
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"generating {people:,} people as {fmt} in {folder} ...", file=sys.stderr)
+        subprocess.run([sys.executable, str(ROOT / "fixtures" / "generate.py"), "--people", str(people), "--month", "1",
+                        "--as-at", AS_AT, "--out", str(folder), "--formats", GEN_FORMATS[fmt]], check=True)
+    return path
+
+
+def floor(path: Path, fmt: str, findings, out_dir: Path) -> float:
+    """Read the input with the same library and write the findings files: nothing can be faster than this."""
+    import pandas as pd
+
+    from checker.output import write_csv, write_jsonl
+    from checker.result import FINDING_COLUMNS
+
+    t = time.perf_counter()
+    if fmt == "csv":
+        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skiprows=0)
+    elif fmt == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            pd.DataFrame(wb.get_sheet_by_name(name).to_python())
+    else:
+        from lxml import etree
+
+        for _, el in etree.iterparse(str(path), events=("end",), tag="Person", resolve_entities=False, no_network=True):
+            el.clear()
+    write_csv(findings[FINDING_COLUMNS], out_dir / "floor_findings.csv")
+    write_jsonl(findings, out_dir / "floor_findings.jsonl")
+    return time.perf_counter() - t
+
+
+def child(path: Path, fmt: str, with_reports: bool) -> dict:
+    """One measured run, in this (fresh) process."""
+    from checker import accounting, quality
+    from checker.engine.evaluate import evaluate
+    from checker.engine.rules import load_rules
+    from checker.engine.views import build_views
+    from checker.output import write_machine_outputs
+    from checker.readers import load_inputs
+    from checker.result import RunResult
+    from checker.run import accepted_rows, issues_frame, rules_without_data, supplied_fields
+    from checker.settings import Settings
+
+    as_at = dt.date.fromisoformat(AS_AT)
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name):
+        nonlocal clock
+        now = time.perf_counter()
+        stages[name] = now - clock
+        clock = now
+
+    rules = load_rules()
+    dataset = load_inputs([path], None)
+    lap("read")
+    checked = quality.check_dataset(dataset, as_at)
+    counts = accounting.account(dataset, checked.rejected, checked.reasons)
+    lap("data quality")
+    usable = accepted_rows(dataset, checked.rejected)
+    views = build_views(usable, as_at)
+    lap("views")
+    skipped = rules_without_data(rules, supplied_fields(usable))
+    findings = evaluate(usable, [r for r in rules if r.id not in skipped], as_at, Settings(), views=views)
+    lap("rules")
+    result = RunResult(as_at, findings, issues_frame(list(dataset.issues) + list(checked.issues)), rules, usable,
+                       counts, Settings().as_dict(), [path.name], skipped)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        write_machine_outputs(result, out)
+        lap("write findings")
+        if with_reports:
+            from checker.reports import write_reports
+
+            for which in ("manager", "governor", "inspection", "excel"):
+                write_reports(result, out / which, {which})
+                lap(f"report: {which}")
+        total = sum(stages.values())
+        floor_s = floor(path, fmt, findings, out)
+    return {
+        "format": fmt, "file_mb": path.stat().st_size / 1e6, "plans": int(len(usable.table("named_plan"))),
+        "requests": int(len(usable.table("request"))), "findings": int(len(findings)), "stages": stages,
+        "total": total, "floor": floor_s, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def print_table(results: list[dict], people: int) -> None:
+    stage_names = []
+    for r in results:
+        for s in r["stages"]:
+            if s not in stage_names:
+                stage_names.append(s)
+    print(f"\nsendcheck benchmark: {people:,} people, as at {AS_AT}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    header = ["stage (seconds)"] + [f"{r['format']} ({r['file_mb']:.0f} MB)" for r in results]
+    rows = [[name] + [f"{r['stages'].get(name, float('nan')):.2f}" for r in results] for name in stage_names]
+    rows.append(["TOTAL"] + [f"{r['total']:.2f}" for r in results])
+    rows.append(["floor (read + write only)"] + [f"{r['floor']:.2f}" for r in results])
+    rows.append(["x floor"] + [f"{r['total'] / r['floor']:.1f}" for r in results])
+    rows.append(["rules share of run"] + [f"{100 * r['stages']['rules'] / r['total']:.0f}%" for r in results])
+    rows.append(["peak memory (MB)"] + [f"{r['peak_mb']:.0f}" for r in results])
+    rows.append(["plans / requests"] + [f"{r['plans']:,} / {r['requests']:,}" for r in results])
+    rows.append(["findings"] + [f"{r['findings']:,}" for r in results])
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=25000)
+    parser.add_argument("--formats", default="csv,xlsx,xml")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "sendcheck-bench")
+    parser.add_argument("--reports", action="store_true", help="also time writing each human report")
+    parser.add_argument("--child", nargs=2, metavar=("PATH", "FORMAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), args.child[1], args.reports)))
+        return 0
+    results = []
+    for fmt in [f.strip() for f in args.formats.split(",") if f.strip()]:
+        path = generate(args.people, fmt, args.workdir)
+        cmd = [sys.executable, __file__, "--child", str(path), fmt] + (["--reports"] if args.reports else [])
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print_table(results, args.people)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
