@@ -220,9 +220,10 @@ def _grid_to_frame(rows: list[list], spec: SheetSpec, module: str) -> tuple[pd.D
             frame = pd.DataFrame(body, columns=range(len(headers)), dtype=object)
             frame.columns = headers
             frame = frame.loc[:, [h != "" for h in headers]]
-            keep = ~frame.map(_blank).all(axis=1) if len(frame) else pd.Series([], dtype=bool)
             frame.index = range(i + 2, i + 2 + len(frame))  # spreadsheet row numbers
-            return frame[keep], i + 1
+            if len(frame):
+                frame = frame[~frame.map(_blank).all(axis=1).to_numpy()]
+            return frame, i + 1
     return None, 0
 
 
