@@ -214,45 +214,68 @@ class QualityResult:
 
 def blank(s: pd.Series) -> np.ndarray:
     """True where a cell is missing or empty text."""
-    missing = s.isna().to_numpy()
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        missing = missing | (s.astype(object) == "").to_numpy()
-    return missing
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.isna().to_numpy()
+    arr = s.to_numpy(dtype=object)
+    return pd.isna(arr) | (arr == "")
+
+
+def _codepoints(values: np.ndarray, width: int) -> np.ndarray:
+    """Unicode code points of each value as an (n, width) array, zero-padded; longer values are cut at width."""
+    arr = np.asarray(values, dtype=object).astype(f"U{width}")  # astype truncates to width
+    return np.ascontiguousarray(arr).view(np.uint32).reshape(len(values), width)
+
+
+# Value of each character in the UPN alphabet (-1 if not in it); lower case folds to upper case.
+_UPN_VALUE = np.full(256, -1, dtype=np.int64)
+for _i, _ch in enumerate(UPN_ALPHABET):
+    _UPN_VALUE[ord(_ch)] = _i
+    _UPN_VALUE[ord(_ch.lower())] = _i
+_UPN_WEIGHTS = np.arange(2, 14)
+
+
+def _upn_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(alphabet values (n, 13), True where the value is exactly 13 characters)."""
+    cp = _codepoints(values, 14)
+    exact13 = (cp[:, 12] != 0) & (cp[:, 13] == 0)
+    return _UPN_VALUE[np.minimum(cp[:, :13], 255)], exact13
 
 
 def upn_check_letter(body: pd.Series) -> pd.Series:
-    """The DfE check letter for each 12-character UPN body (characters 2-13), vectorised; None if uncomputable."""
-    body = body.astype(str).str.upper()
-    ok = (body.str.len() == 12).to_numpy() & body.str.fullmatch(r"[0-9A-Z]{12}").fillna(False).to_numpy()
+    """The DfE check letter for each 12-character UPN body (characters 2-13), vectorised; None if uncomputable.
+
+    Sum of (alphabet value x weight) over the 12 characters with weights 2..13, modulo 23, as a letter of
+    ``UPN_ALPHABET`` (the same algorithm as ``stdnum.gb.upn.calc_check_digit``).
+    """
     out = np.full(len(body), None, dtype=object)
-    if ok.any():
-        codes = np.frombuffer("".join(body[ok].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 12)
-        lookup = np.full(256, -1, dtype=np.int64)
-        for i, ch in enumerate(UPN_ALPHABET):
-            lookup[ord(ch)] = i
-        values = lookup[codes]
-        good = (values >= 0).all(axis=1)
-        total = (values * np.arange(2, 14)).sum(axis=1) % 23
-        letters = np.array(list(UPN_ALPHABET), dtype=object)[total]
-        letters[~good] = None
-        out[np.flatnonzero(ok)] = letters
+    present = ~blank(body)
+    if present.any():
+        vals = body.to_numpy(dtype=object)[present]
+        cp = _codepoints(vals, 13)
+        values = _UPN_VALUE[np.minimum(cp[:, :12], 255)]
+        ok = (cp[:, 11] != 0) & (cp[:, 12] == 0) & (values >= 0).all(axis=1)
+        letters = np.array(list(UPN_ALPHABET), dtype=object)[(values * _UPN_WEIGHTS).sum(axis=1) % 23]
+        letters[~ok] = None
+        out[np.flatnonzero(present)] = letters
     return pd.Series(out, index=body.index, dtype=object)
 
 
 def upn_problems(upn: pd.Series) -> pd.DataFrame:
     """Per UPN: ``format`` (bad shape), ``check`` (wrong check letter), ``temporary`` (ends in a letter)."""
-    text = upn.astype(object).where(~pd.Series(blank(upn), index=upn.index), None)
-    present = text.notna().to_numpy()
-    s = text[present].astype(str).str.strip().str.upper()
-    shape = s.str.fullmatch(r"[A-HJ-NPR-Z][0-9]{11}[0-9A-HJ-NPR-Z]").fillna(False).to_numpy()
-    expected = upn_check_letter(s.str[1:])
-    check_bad = shape & (expected.to_numpy() != s.str[0].to_numpy())
-    temporary = shape & ~check_bad & s.str[-1].str.isalpha().fillna(False).to_numpy()
+    present = ~blank(upn)
     out = pd.DataFrame(False, index=upn.index, columns=["format", "check", "temporary"])
+    if not present.any():
+        return out
+    values, exact13 = _upn_values(upn.to_numpy(dtype=object)[present])
+    shape = exact13 & (values[:, 0] >= 0) & (values[:, 0] < 23) & (values[:, 1:12] >= 23).all(axis=1) \
+        & (values[:, 12] >= 0)
+    check_bad = shape & (((values[:, 1:] * _UPN_WEIGHTS).sum(axis=1) % 23) != values[:, 0])
+    temporary = shape & ~check_bad & (values[:, 12] < 23)
     idx = np.flatnonzero(present)
-    out.iloc[idx, 0] = ~shape
-    out.iloc[idx, 1] = check_bad
-    out.iloc[idx, 2] = temporary
+    for col, flags in (("format", ~shape), ("check", check_bad), ("temporary", temporary)):
+        col_values = np.zeros(len(upn), dtype=bool)
+        col_values[idx] = flags
+        out[col] = col_values
     return out
 
 
@@ -261,9 +284,33 @@ def _digits(s: pd.Series, n: int) -> np.ndarray:
     present = ~blank(s)
     bad = np.zeros(len(s), dtype=bool)
     if present.any():
-        txt = s[present].astype(str).str.strip()
-        bad[np.flatnonzero(present)] = ~txt.str.fullmatch(rf"[0-9]{{{n}}}").fillna(False).to_numpy()
+        cp = _codepoints(s.to_numpy(dtype=object)[present], n + 1)
+        ok = ((cp[:, :n] >= 48) & (cp[:, :n] <= 57)).all(axis=1) & (cp[:, n] == 0)
+        bad[np.flatnonzero(present)] = ~ok
     return bad
+
+
+def first_positions(codes: np.ndarray, n: int) -> np.ndarray:
+    """Position of the first row holding each code 0..n-1 (-1 if none)."""
+    first = np.full(n, -1, dtype=np.int64)
+    valid = np.flatnonzero(codes >= 0)
+    if len(valid):
+        uniq, idx = np.unique(codes[valid], return_index=True)
+        first[uniq] = valid[idx]
+    return first
+
+
+def take(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series:
+    """values[pos] aligned to ``index``; missing where pos is -1 (NaT for dates, None otherwise)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        arr = values.to_numpy(dtype="datetime64[ns]")
+        out = arr[np.maximum(pos, 0)] if len(arr) else np.full(len(pos), np.datetime64("NaT"), "datetime64[ns]")
+        out = np.where(pos >= 0, out, np.datetime64("NaT"))
+        return pd.Series(out, index=index, dtype="datetime64[ns]")
+    arr = values.to_numpy(dtype=object)
+    out = arr[np.maximum(pos, 0)] if len(arr) else np.full(len(pos), None, dtype=object)
+    out = np.where(pos >= 0, out, None)
+    return pd.Series(out, index=index, dtype=object)
 
 
 def _fmt(v) -> str:
@@ -295,6 +342,57 @@ class _Run:
         self.reasons = {name: np.full(len(f), None, dtype=object) for name, f in self.frames.items()}
         self.table_order = {name: i for i, name in enumerate(TABLES)}
         self.headers = getattr(dataset, "source_headers", None) or {}
+        self._blank: dict[tuple[str, str], np.ndarray] = {}
+        self._factor: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._links: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._index: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = {}
+
+    def blank(self, table: str, col: str) -> np.ndarray:
+        """blank() of a canonical column, computed once per run (several checks ask for the same column)."""
+        key = (table, col)
+        if key not in self._blank:
+            kind = TABLES[table].field(col).kind
+            self._blank[key] = self.factor(table, col)[0] < 0 if kind in (CODE, FLAG) else \
+                blank(self.frames[table][col])
+        return self._blank[key]
+
+    def factor(self, table: str, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, uniques) of a text column, cached; blank cells get code -1. Hashing strings is the costly
+        step on 720,000 rows, so each column is hashed once and every later check works on the integer codes."""
+        key = (table, col)
+        if key not in self._factor:
+            codes, uniques = pd.factorize(self.frames[table][col], use_na_sentinel=True)
+            uniques = np.asarray(uniques, dtype=object)
+            empty = np.flatnonzero(uniques == "")
+            if len(empty):
+                codes = np.where(codes == empty[0], -1, codes)
+            self._factor[key] = (np.asarray(codes, dtype=np.int64), uniques)
+        return self._factor[key]
+
+    def link(self, table: str, col: str, parent: str, parent_col: str) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of ``table``: the code of its ``col`` value among ``parent.parent_col`` codes (-1 if blank
+        or the parent has no such key) and the position of the first parent row with that key (-1 if none)."""
+        key = (table, col, parent, parent_col)
+        if key not in self._links:
+            p_codes, p_uniques = self.factor(parent, parent_col)
+            if (parent, parent_col) not in self._index:
+                self._index[(parent, parent_col)] = (pd.Index(p_uniques, dtype=object),
+                                                     first_positions(p_codes, len(p_uniques)))
+            index, first = self._index[(parent, parent_col)]
+            if (table, col) == (parent, parent_col):
+                code = p_codes
+            else:
+                code = index.get_indexer(self.frames[table][col].to_numpy(dtype=object)).astype(np.int64)
+                code[self.blank(table, col)] = -1
+            pos = np.where(code >= 0, first[np.maximum(code, 0)] if len(first) else -1, -1)
+            self._links[key] = (code, pos)
+        return self._links[key]
+
+    def lookup(self, table: str, parent: str, col: str) -> pd.Series:
+        """``parent.col`` for each row of ``table`` via request_id (or person_id for request -> person)."""
+        link_col = "person_id" if (table, parent) == ("request", "person") else "request_id"
+        _, pos = self.link(table, link_col, parent, link_col)
+        return take(self.frames[parent][col], pos, self.frames[table].index)
 
     def present(self, name: str) -> bool:
         return name in self.frames and len(self.frames[name]) > 0
@@ -389,30 +487,46 @@ def _required(run: _Run) -> None:
         for col in needed:
             if col not in frame:
                 continue
-            run.flag("REQUIRED-MISSING", name, blank(frame[col]), col,
+            run.flag("REQUIRED-MISSING", name, run.blank(name, col), col,
                      lambda p, v, col=col: f"{col} is blank; it is required to identify or link this {name} row.")
 
 
 def _codes(run: _Run) -> None:
     for name, frame in run.frames.items():
         for f in TABLES[name].fields:
-            if f.name not in frame:
+            if f.name not in frame or f.kind not in (CODE, FLAG):
                 continue
+            allowed = tuple(f.codes or ()) if f.kind == CODE else YES_NO
+            if not allowed:
+                continue
+            codes, uniques = run.factor(name, f.name)
+            bad_unique = ~np.isin(uniques, np.asarray(allowed, dtype=object))
+            if not bad_unique.any():
+                continue
+            bad = (codes >= 0) & bad_unique[np.maximum(codes, 0)] if len(uniques) else codes < -1
             s = frame[f.name]
-            if f.kind == CODE and f.codes:
-                allowed = set(f.codes)
-                bad = ~blank(s) & ~s.isin(allowed).to_numpy()
-                upper = {c.upper(): c for c in f.codes}
-
-                def msg(p, v, f=f, upper=upper):
-                    text = f'"{_fmt(v)}" is not a valid {f.name} code; expected one of {", ".join(f.codes)}.'
-                    near = upper.get(_fmt(v).strip().upper())
-                    return text[:-1] + f' (codes are exact: use "{near}").' if near else text
-                run.flag("CODE-INVALID", name, bad, f.name, msg, s)
-            elif f.kind == FLAG:
-                bad = ~blank(s) & ~s.isin(set(YES_NO)).to_numpy()
+            if f.kind == FLAG:
                 run.flag("FLAG-INVALID", name, bad, f.name,
                          lambda p, v, f=f: f'"{_fmt(v)}" is not a yes/no value for {f.name}; expected 1 or 0.', s)
+                continue
+            upper = {c.upper(): c for c in f.codes}
+
+            def msg(p, v, f=f, upper=upper):
+                text = f'"{_fmt(v)}" is not a valid {f.name} code; expected one of {", ".join(f.codes)}.'
+                near = upper.get(_fmt(v).strip().upper())
+                return text[:-1] + f' (codes are exact: use "{near}").' if near else text
+            run.flag("CODE-INVALID", name, bad, f.name, msg, s)
+
+
+def _key_codes(run: _Run, name: str, col: str) -> np.ndarray:
+    """Integer stand-ins for a key column (-1 where blank), for duplicate detection."""
+    s = run.frames[name][col]
+    if col == "request_id" and name != "request" and run.present("request"):
+        # Reuse the link to the request table; rows with no request are already rejected as orphans.
+        return run.link(name, "request_id", "request", "request_id")[0]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return np.where(s.isna().to_numpy(), -1, s.to_numpy(dtype="datetime64[ns]").view(np.int64))
+    return run.factor(name, col)[0]
 
 
 def _duplicates(run: _Run) -> None:
@@ -420,21 +534,21 @@ def _duplicates(run: _Run) -> None:
         key = [k for k in TABLES[name].key if k in frame]
         if not key or len(frame) < 2:
             continue
+        parts = [_key_codes(run, name, k) for k in key]
         complete = np.ones(len(frame), dtype=bool)
-        for k in key:
-            complete &= ~blank(frame[k])
-        sub = frame.loc[complete, key]
-        dup = sub.duplicated(keep="first")
+        for k, part in zip(key, parts):
+            complete &= ~run.blank(name, k) & (part != -1)
+        sub = pd.DataFrame({i: p[complete] for i, p in enumerate(parts)})
+        dup = sub.duplicated(keep="first").to_numpy()
         if not dup.any():
             continue
-        first_pos = pd.Series(np.flatnonzero(complete), index=sub.index)
-        first_of = first_pos.groupby([sub[k] for k in key], sort=False, dropna=False).transform("first")
+        rows = np.flatnonzero(complete)
+        group = sub.groupby(list(sub.columns), sort=False).ngroup().to_numpy()
+        first = first_positions(group, int(group.max()) + 1)
         mask = np.zeros(len(frame), dtype=bool)
-        mask[first_pos[dup].to_numpy()] = True
-        firsts = np.full(len(frame), -1, dtype=np.int64)
-        firsts[first_pos.to_numpy()] = first_of.to_numpy()
-        refs = run.row_ref(name, firsts[mask])
-        ref_of = dict(zip(np.flatnonzero(mask), refs))
+        mask[rows[dup]] = True
+        refs = run.row_ref(name, rows[first[group[dup]]])
+        ref_of = dict(zip(rows[dup], refs))
         label = " + ".join(key)
         run.flag("DUPLICATE-KEY", name, mask, key[0],
                  lambda p, v: f"{label} repeats {ref_of[p]}; the first row is kept and this copy is not evaluated.")
@@ -442,28 +556,19 @@ def _duplicates(run: _Run) -> None:
 
 def _orphans(run: _Run) -> None:
     if run.present("person") and "request" in run.frames:
-        req = run.frames["request"]
-        persons = set(run.frames["person"]["person_id"].dropna())
-        s = req["person_id"]
-        bad = ~blank(s) & ~s.isin(persons).to_numpy()
+        code, _ = run.link("request", "person_id", "person", "person_id")
+        bad = ~run.blank("request", "person_id") & (code < 0)
         run.flag("ORPHAN", "request", bad, "person_id",
-                 lambda p, v: f'person_id "{_fmt(v)}" has no person row.', s)
+                 lambda p, v: f'person_id "{_fmt(v)}" has no person row.', run.frames["request"]["person_id"])
     if not run.present("request"):
         return
-    requests = set(run.frames["request"]["request_id"].dropna())
     for name, frame in run.frames.items():
         if name in ("person", "request") or "request_id" not in frame:
             continue
-        s = frame["request_id"]
-        bad = ~blank(s) & ~s.isin(requests).to_numpy()
-        run.flag("ORPHAN", name, bad, "request_id", lambda p, v: f'request_id "{_fmt(v)}" has no request row.', s)
-
-
-def _lookup(run: _Run, table: str, key: str, col: str, target: pd.Series) -> pd.Series:
-    """The value of ``table.col`` for each key in ``target`` (first row per key), aligned to target."""
-    src = run.frames[table][[key, col]]
-    src = src[~blank(src[key])].drop_duplicates(key, keep="first").set_index(key)[col]
-    return target.map(src)
+        code, _ = run.link(name, "request_id", "request", "request_id")
+        bad = ~run.blank(name, "request_id") & (code < 0)
+        run.flag("ORPHAN", name, bad, "request_id", lambda p, v: f'request_id "{_fmt(v)}" has no request row.',
+                 frame["request_id"])
 
 
 def _conditional(run: _Run) -> None:
@@ -472,7 +577,7 @@ def _conditional(run: _Run) -> None:
         req = run.frames["request"]
         outcome = req["request_outcome"]
         # G1: received date needed unless historical (H) or the outcome itself is unknown.
-        g1 = blank(req["received_date"]) & ~blank(outcome) & (outcome != "H").to_numpy()
+        g1 = blank(req["received_date"]) & ~run.blank("request", "request_outcome") & (outcome != "H").to_numpy()
         run.flag("RECEIVED-DATE-MISSING", "request", g1, "received_date",
                  lambda p, v: f'received_date is blank but the request outcome is "{_fmt(v)}"; only historical '
                               '(H) requests may leave it blank.', outcome)
@@ -487,37 +592,37 @@ def _conditional(run: _Run) -> None:
         run.flag("ASSESSMENT-OUTCOME-DATE-MISSING", "assessment", g5, "assessment_outcome_date",
                  lambda p, v: f'assessment_outcome_date is blank but the decision whether to issue a plan is '
                               f'"{_fmt(v)}".', outcome)
-        if "request" in run.frames:
-            req_outcome = _lookup(run, "request", "request_id", "request_outcome", ass["request_id"])
-            g2b = ~blank(outcome) & req_outcome.isin(["N", "A", "W"]).to_numpy()
+        if run.present("request"):
+            req_outcome = run.lookup("assessment", "request", "request_outcome")
+            g2b = ~run.blank("assessment", "assessment_outcome") & req_outcome.isin(["N", "A", "W"]).to_numpy()
             run.flag("REQUEST-UNDECIDED-HAS-ASSESSMENT", "assessment", g2b, "assessment_outcome",
                      lambda p, v: f'the assessment records outcome "{_fmt(outcome.iloc[p])}" but the decision '
                                   f'whether to assess is "{_fmt(v)}".', req_outcome)
     for child in ("named_plan", "active_plan"):
         if child not in run.frames:
             continue
-        frame = run.frames[child]
-        if "request" in run.frames:
-            exported = _lookup(run, "request", "request_id", "exported", frame["request_id"])
+        what = child.replace("_", " ")
+        if run.present("request"):
+            exported = run.lookup(child, "request", "exported")
             run.flag("EXPORTED-HAS-LATER-DATA", child, ~blank(exported), "request_id",
-                     lambda p, v, child=child: f'the request was exported to LA "{_fmt(v)}", so the exporting LA '
-                                               f'should not record a {child.replace("_", " ")}.', exported)
-        if "assessment" in run.frames:
-            a_outcome = _lookup(run, "assessment", "request_id", "assessment_outcome", frame["request_id"])
+                     lambda p, v, what=what: f'the request was exported to LA "{_fmt(v)}", so the exporting LA '
+                                             f'should not record a {what}.', exported)
+        if run.present("assessment"):
+            a_outcome = run.lookup(child, "assessment", "assessment_outcome")
             run.flag("ASSESSMENT-UNDECIDED-HAS-PLAN", child, a_outcome.isin(["A", "W"]).to_numpy(), "request_id",
-                     lambda p, v, child=child: f'the decision whether to issue a plan is "{_fmt(v)}", yet a '
-                                               f'{child.replace("_", " ")} is recorded.', a_outcome)
+                     lambda p, v, what=what: f'the decision whether to issue a plan is "{_fmt(v)}", yet a {what} '
+                                             "is recorded.", a_outcome)
     for name in ("plan_detail", "placement"):
         if name not in run.frames:
             continue
         frame = run.frames[name]
-        given = (~blank(frame["urn"])).astype(int) + (~blank(frame["ukprn"])).astype(int) + \
-            (~blank(frame["sen_setting"])).astype(int)
+        given = sum((~run.blank(name, c)).astype(int) for c in ("urn", "ukprn", "sen_setting"))
+
         def msg(p, v, given=given):
             return ("no setting: give one of urn, ukprn or sen_setting." if given[p] == 0 else
                     "more than one of urn, ukprn and sen_setting is given; complete only one.")
         run.flag("SETTING-NOT-ONE", name, given != 1, "urn", msg)
-        other = frame["sen_setting"].isin(["OTH", "NIEO"]).to_numpy() & blank(frame["sen_setting_other"])
+        other = frame["sen_setting"].isin(["OTH", "NIEO"]).to_numpy() & run.blank(name, "sen_setting_other")
         run.flag("SETTING-OTHER-DETAIL-MISSING", name, other, "sen_setting_other",
                  lambda p, v: f'sen_setting is "{_fmt(v)}" but sen_setting_other (the detail) is blank.',
                  frame["sen_setting"])
@@ -531,13 +636,14 @@ def _attendance_pattern(run: _Run) -> None:
     if not (run.present("request") and run.present("person")):
         return
     pl = run.frames["placement"]
-    person = _lookup(run, "request", "request_id", "person_id", pl["request_id"])
-    birth = pd.to_datetime(_lookup(run, "person", "person_id", "birth_date", person))
+    _, req_pos = run.link("placement", "request_id", "request", "request_id")
+    _, person_pos = run.link("request", "person_id", "person", "person_id")
+    pos = np.where(req_pos >= 0, person_pos[np.maximum(req_pos, 0)], -1)
+    birth = take(run.frames["person"]["birth_date"], pos, pl.index)
     sept_year = run.as_at.year if run.as_at.month >= 9 else run.as_at.year - 1
-    ref = pd.Series(pd.Timestamp(sept_year, 8, 31), index=pl.index)
-    age = _age(birth, ref)
-    cs_age = ((age >= 5) & (age <= 15)).to_numpy()
-    run.flag("ATTENDANCE-PATTERN-MISSING", "placement", cs_age & blank(pl["attendance_pattern"]),
+    age = _age(birth, pd.Series(pd.Timestamp(sept_year, 8, 31), index=pl.index))
+    cs_age = ((age >= 5) & (age <= 15)).fillna(False).to_numpy()
+    run.flag("ATTENDANCE-PATTERN-MISSING", "placement", cs_age & run.blank("placement", "attendance_pattern"),
              "attendance_pattern", lambda p, v: "attendance_pattern (FT/PT) is blank for a child of compulsory "
                                                 "school age (2023 return).")
 
@@ -553,22 +659,20 @@ def _date_order(run: _Run) -> None:
         run.flag(issue, table, bad, later,
                  lambda p, v, a=a, earlier=earlier, later=later:
                  f"{later} {_fmt(v)} is before {earlier} {_fmt(a.iloc[p])}.", b)
-    if "assessment" in run.frames and "request" in run.frames:
-        ass = run.frames["assessment"]
-        received = _lookup(run, "request", "request_id", "received_date", ass["request_id"])
-        received = pd.to_datetime(received)
-        out = ass["assessment_outcome_date"]
+    if "assessment" in run.frames and run.present("request"):
+        received = run.lookup("assessment", "request", "received_date")
+        out = run.frames["assessment"]["assessment_outcome_date"]
         bad = (out < received).fillna(False).to_numpy()
         run.flag("DATE-ORDER", "assessment", bad, "assessment_outcome_date",
                  lambda p, v: f"assessment_outcome_date {_fmt(v)} is before the request's received_date "
                               f"{_fmt(received.iloc[p])}.", out)
-    if "request" in run.frames and "person" in run.frames:
-        req = run.frames["request"]
-        birth = pd.to_datetime(_lookup(run, "person", "person_id", "birth_date", req["person_id"]))
-        bad = (req["received_date"] < birth).fillna(False).to_numpy()
+    if "request" in run.frames and run.present("person"):
+        birth = run.lookup("request", "person", "birth_date")
+        received = run.frames["request"]["received_date"]
+        bad = (received < birth).fillna(False).to_numpy()
         run.flag("DATE-ORDER", "request", bad, "received_date",
                  lambda p, v: f"received_date {_fmt(v)} is before the child's birth_date {_fmt(birth.iloc[p])}.",
-                 req["received_date"])
+                 received)
 
 
 def _future(run: _Run) -> None:
@@ -588,18 +692,29 @@ def _ages(run: _Run) -> None:
         return
     person = run.frames["person"]
     birth = person["birth_date"]
-    ref = pd.Series(run.as_at, index=person.index)
-    if "named_plan" in run.frames and "request" in run.frames and len(run.frames["named_plan"]):
-        plans = run.frames["named_plan"][["request_id", "cease_date"]].copy()
-        plans["person_id"] = _lookup(run, "request", "request_id", "person_id", plans["request_id"]).to_numpy()
-        plans = plans[plans["person_id"].notna()]
-        open_plans = plans["cease_date"].isna().groupby(plans["person_id"], sort=False).sum()
-        all_ceased = open_plans.eq(0)
-        last = plans.groupby("person_id", sort=False)["cease_date"].max()
-        ceased_at = last[all_ceased[all_ceased].index]
-        c = person["person_id"].map(ceased_at)
-        c = pd.to_datetime(c)
-        ref = ref.where(~(c < run.as_at).fillna(False), c)
+    ref = pd.Series(run.as_at, index=person.index, dtype="datetime64[ns]")
+    if run.present("named_plan") and run.present("request"):
+        # Someone whose every plan has ceased is judged at their latest cease date, not today.
+        _, req_pos = run.link("named_plan", "request_id", "request", "request_id")
+        p_code, _ = run.link("request", "person_id", "person", "person_id")
+        plan_person = np.where(req_pos >= 0, p_code[np.maximum(req_pos, 0)], -1)
+        n_people = len(run.factor("person", "person_id")[1])
+        known = plan_person >= 0
+        cease = run.frames["named_plan"]["cease_date"]
+        open_plan = cease.isna().to_numpy()
+        open_count = np.bincount(plan_person[known], weights=open_plan[known], minlength=n_people)
+        plan_count = np.bincount(plan_person[known], minlength=n_people)
+        last = np.full(n_people, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(last, plan_person[known], cease.to_numpy(dtype="datetime64[ns]").view(np.int64)[known])
+        all_ceased = (plan_count > 0) & (open_count == 0)
+        codes = run.factor("person", "person_id")[0]
+        has = codes >= 0
+        use = np.zeros(len(person), dtype=bool)
+        use[has] = all_ceased[codes[has]]
+        ceased_at = np.full(len(person), np.datetime64("NaT"), dtype="datetime64[ns]")
+        ceased_at[use] = last[codes[use]].view("datetime64[ns]")
+        ceased_at = pd.Series(ceased_at, index=person.index)
+        ref = ref.where(~(ceased_at < run.as_at).fillna(False), ceased_at)
     age = _age(birth, ref)
     run.flag("AGE-NEGATIVE", "person", (age < 0).fillna(False).to_numpy(), "birth_date",
              lambda p, v: f"birth_date {_fmt(v)} is after the as-at date {run.as_at.strftime('%Y-%m-%d')}.", birth)
@@ -620,26 +735,26 @@ def _identifiers(run: _Run) -> None:
     run.flag("UPN-FORMAT", "person", problems["format"].to_numpy(), "upn",
              lambda p, v: f'"{_fmt(v)}" is not a UPN: expected 13 characters, a letter, 11 digits, then a digit or '
                           "a letter.", upn)
-    expected = upn_check_letter(upn.astype(str).str.strip().str.upper().str[1:])
     run.flag("UPN-CHECK-LETTER", "person", problems["check"].to_numpy(), "upn",
-             lambda p, v: f'"{_fmt(v)}" has check letter "{_fmt(v).strip().upper()[:1]}" but the other characters '
-                          f'give "{expected.iloc[p]}"; the UPN is mistyped.', upn)
+             lambda p, v: f'"{_fmt(v)}" has check letter "{_fmt(v)[:1].upper()}" but the other characters give '
+                          f'"{upn_check_letter(pd.Series([_fmt(v)[1:]])).iloc[0]}"; the UPN is mistyped.', upn)
     run.flag("UPN-TEMPORARY", "person", problems["temporary"].to_numpy(), "upn",
              lambda p, v: f'"{_fmt(v)}" is a temporary UPN; record the permanent UPN when it is known.', upn)
-    present = ~blank(upn)
-    norm = upn.astype(str).str.strip().str.upper()
-    ids = person["person_id"]
-    counts = pd.Series(ids[present].to_numpy()).groupby(norm[present].to_numpy()).nunique()
-    shared = set(counts[counts > 1].index)
-    dup = present & norm.isin(shared).to_numpy()
+    upn_codes, _ = run.factor("person", "upn")
+    pid_codes, _ = run.factor("person", "person_id")
+    present = upn_codes >= 0
+    pairs = pd.DataFrame({"upn": upn_codes[present], "person_id": pid_codes[present]}).drop_duplicates()
+    shared = np.zeros(len(run.factor("person", "upn")[1]), dtype=bool)
+    shared[pairs["upn"][pairs["upn"].duplicated()].to_numpy()] = True
+    dup = present & shared[np.maximum(upn_codes, 0)] if len(shared) else present
     run.flag("UPN-DUPLICATE", "person", dup, "upn",
              lambda p, v: f'UPN "{_fmt(v)}" is also given for another person.', upn)
     run.flag("ULN-FORMAT", "person", _digits(uln, 10), "uln", lambda p, v: f'"{_fmt(v)}" is not a ULN: expected 10 '
                                                                            "digits.", uln)
-    none = blank(upn) & blank(uln)
-    run.flag("IDENTIFIER-MISSING", "person", none & blank(unknown), "upn",
+    none = run.blank("person", "upn") & run.blank("person", "uln")
+    run.flag("IDENTIFIER-MISSING", "person", none & run.blank("person", "upn_unknown"), "upn",
              lambda p, v: "neither upn nor uln is given and no reason is recorded in upn_unknown.")
-    run.flag("UPN-UNKNOWN-WITH-UPN", "person", ~none & ~blank(unknown), "upn_unknown",
+    run.flag("UPN-UNKNOWN-WITH-UPN", "person", ~none & ~run.blank("person", "upn_unknown"), "upn_unknown",
              lambda p, v: f'upn_unknown is "{_fmt(v)}" but a UPN or ULN is given.', unknown)
 
 
@@ -658,7 +773,7 @@ def _sen_need(run: _Run) -> None:
         return
     need = run.frames["sen_need"]
     has_primary = (need["sen_type_rank"] == "1").groupby(need["request_id"], sort=False).transform("any")
-    bad = ~has_primary.fillna(False).to_numpy() & ~blank(need["request_id"])
+    bad = ~has_primary.fillna(False).to_numpy() & ~run.blank("sen_need", "request_id")
     # One query per request: flag its first row only.
     first = ~need["request_id"].duplicated(keep="first").to_numpy()
     run.flag("SEN-NEED-NO-PRIMARY", "sen_need", bad & first, "sen_type_rank",
@@ -670,7 +785,7 @@ def _other_codes(run: _Run) -> None:
         if table not in run.frames:
             continue
         s = run.frames[table][col]
-        coded = int((~blank(s)).sum())
+        coded = int((~run.blank(table, col)).sum())
         used = int(s.isin(others).sum())
         if coded >= OTHER_MIN_ROWS and used > OTHER_SHARE * coded:
             run.table_issue("OTHER-CODE-FREQUENT", table,
@@ -680,31 +795,33 @@ def _other_codes(run: _Run) -> None:
 
 
 def _cascade(run: _Run) -> None:
-    """A rejected person rejects their requests; a rejected request rejects every row hanging off it."""
-    def surviving(table: str, key: str) -> tuple[set, set]:
-        frame = run.frames[table]
-        keys = frame[key].to_numpy()
-        ok = set(keys[~run.errors[table]]) - {None}
-        bad = set(keys[run.errors[table]]) - ok - {None}
-        return ok, bad
+    """A rejected person rejects their requests; a rejected request rejects every row hanging off it.
 
-    if "person" in run.frames and "request" in run.frames:
-        _, bad_people = surviving("person", "person_id")
-        if bad_people:
-            req = run.frames["request"]
-            mask = req["person_id"].isin(bad_people).to_numpy() & ~run.errors["request"]
-            run.flag("PARENT-REJECTED", "request", mask, "person_id",
-                     lambda p, v: f'person "{_fmt(v)}" was rejected (see its error), so this request is not '
-                                  "evaluated.", req["person_id"])
-    if "request" not in run.frames:
+    A key counts as rejected only when every row holding it is rejected (a kept first copy keeps it alive)."""
+    def rejected_keys(table: str, col: str) -> np.ndarray:
+        codes, uniques = run.factor(table, col)
+        has = codes >= 0
+        alive = np.zeros(len(uniques), dtype=bool)
+        alive[codes[has & ~run.errors[table]]] = True
+        return ~alive
+
+    if run.present("person") and "request" in run.frames:
+        dead = rejected_keys("person", "person_id")
+        code, _ = run.link("request", "person_id", "person", "person_id")
+        mask = (code >= 0) & dead[np.maximum(code, 0)] & ~run.errors["request"] if len(dead) else code < -1
+        run.flag("PARENT-REJECTED", "request", mask, "person_id",
+                 lambda p, v: f'person "{_fmt(v)}" was rejected (see its error), so this request is not '
+                              "evaluated.", run.frames["request"]["person_id"])
+    if not run.present("request"):
         return
-    _, bad_requests = surviving("request", "request_id")
-    if not bad_requests:
+    dead = rejected_keys("request", "request_id")
+    if not dead.any():
         return
     for name, frame in run.frames.items():
         if name in ("person", "request") or "request_id" not in frame:
             continue
-        mask = frame["request_id"].isin(bad_requests).to_numpy() & ~run.errors[name]
+        code, _ = run.link(name, "request_id", "request", "request_id")
+        mask = (code >= 0) & dead[np.maximum(code, 0)] & ~run.errors[name]
         run.flag("PARENT-REJECTED", name, mask, "request_id",
                  lambda p, v: f'request "{_fmt(v)}" was rejected (see its error), so this row is not evaluated.',
                  frame["request_id"])
@@ -716,8 +833,8 @@ def check_dataset(dataset: Dataset, as_at: dt.date) -> QualityResult:
     _coerce_dates(run)
     _required(run)
     _codes(run)
-    _duplicates(run)
     _orphans(run)
+    _duplicates(run)
     _conditional(run)
     _date_order(run)
     _ages(run)
