@@ -13,6 +13,7 @@ import difflib
 import io
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,12 @@ class Grid:
     def rows(self) -> list[list]:
         return self.frame.head(HEADER_SCAN_ROWS).where(self.frame.head(HEADER_SCAN_ROWS).notna(), "").values.tolist()
 
-    @property
+    @cached_property
     def empty_sheet(self) -> bool:
         if self.frame.empty:
             return True
+        if _text_frame(self.frame.head(HEADER_SCAN_ROWS), self.text_only).ne("").to_numpy().any():
+            return False
         return not bool(_text_frame(self.frame, self.text_only).ne("").to_numpy().any())
 
 
@@ -181,7 +184,26 @@ def _cell_text(v) -> str:
 def _text_column(col: pd.Series, text_only: bool) -> pd.Series:
     if text_only:
         return col.astype(str).str.strip()
-    return col.map(_cell_text).astype(object)
+    return per_unique(col, lambda u: u.map(_cell_text), "")
+
+
+def per_unique(values: pd.Series, convert, missing):
+    """Apply a column conversion to each distinct value once (dates, codes and flags repeat a great deal).
+
+    ``convert`` takes a Series of the distinct values and returns one Series (or a tuple of Series) aligned
+    with it; blanks (None/NaN) get ``missing`` (or the matching item of a tuple of missings).
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    got = convert(pd.Series(uniques, dtype=object))
+    single = not isinstance(got, tuple)
+    got, missing = ((got,), (missing,)) if single else (got, missing)
+    codes = np.where(codes < 0, len(uniques), codes)
+    out = []
+    for series, miss in zip(got, missing):
+        extended = pd.concat([series.reset_index(drop=True), pd.Series([miss], dtype=series.dtype)],
+                             ignore_index=True)
+        out.append(pd.Series(extended.to_numpy()[codes], index=values.index, dtype=series.dtype))
+    return out[0] if single else tuple(out)
 
 
 def _text_frame(frame: pd.DataFrame, text_only: bool) -> pd.DataFrame:
@@ -420,7 +442,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     text, body = text[keep], body[keep]
 
     if len(text):
-        hashes = pd.util.hash_pandas_object(text, index=False)
+        hashes = pd.util.hash_pandas_object(text, index=False, categorize=False)
         dup = hashes.duplicated(keep="first")
         if dup.any():
             first_row = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
@@ -498,31 +520,32 @@ def _convert(raw: pd.Series, text: pd.Series, fld, codes, profile: Profile, grid
         values = raw if not grid.text_only else text
         if codes:
             values = text.str.lower().map(codes).fillna(text)
-        dates, bad = parse_date_series(values, formats=profile.date_formats, date1904=profile.date1904)
+        dates, bad = per_unique(values, lambda u: parse_date_series(u, formats=profile.date_formats,
+                                                                   date1904=profile.date1904), (pd.NaT, False))
         if bad.any():
             issue("DATE-NOT-A-DATE", ERROR, bad, "is not a date.")
         return dates
 
     value = text
     if codes:
-        value = text.str.lower().map(codes).fillna(text)
+        value = per_unique(text, lambda u: u.str.lower().map(codes).fillna(u), "")
     blank = value.eq("")
     if fld.kind == FLAG:
-        flags = value.str.lower().map(FLAG_VALUES)
+        flags = per_unique(value, lambda u: u.str.lower().map(FLAG_VALUES).astype(object), None)
         bad = flags.isna() & ~blank
         if bad.any():
             issue("FLAG-NOT-RECOGNISED", ERROR, bad, "is not a yes/no value (expected 1/0, Y/N, yes/no or "
                                                      "true/false).")
         return flags.astype(object).where(flags.notna(), None)
     if fld.kind == INT:
-        numbers = pd.to_numeric(value.where(~blank), errors="coerce")
+        numbers = per_unique(value.where(~blank), lambda u: pd.to_numeric(u, errors="coerce").astype(float), np.nan)
         bad = (numbers.isna() & ~blank) | (numbers.notna() & (numbers != numbers.round()))
         if bad.any():
             issue("INT-NOT-A-NUMBER", ERROR, bad, "is not a whole number.")
         return numbers.where(~bad).round().astype("Int64")
     if fld.kind == CODE and fld.codes:
         canonical = {c.lower(): c for c in fld.codes}
-        value = value.str.lower().map(canonical).fillna(value)
+        value = per_unique(value, lambda u: u.str.lower().map(canonical).fillna(u), "")
     return value.astype(object).where(~blank, None)
 
 
