@@ -80,7 +80,8 @@ def build(result, threshold: int) -> dict:
     by_urn = {u: g for u, g in result.findings.groupby(urn_col, sort=False)}
     empty = result.findings.iloc[0:0]
     views = [school_view(result, urn, names, threshold, {urn: by_urn.get(urn, empty)}) for urn in school_urns(result)]
-    statuses = [s for s in STATUS_ORDER]
+    statuses = list(STATUS_ORDER)
     return {"schools": views, "threshold": threshold, "statuses": statuses,
             "status_labels": {s: status_label(s) for s in statuses},
-            "unassigned": suppress(int((urn_col == "").sum()), threshold)}
+            "unassigned": suppress(int(((urn_col == "") & result.findings["rule_id"].eq(hl.REVIEW_12M)).sum()),
+                                   threshold)}
