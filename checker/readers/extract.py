@@ -561,10 +561,22 @@ def merge_repeated_records(ds: Dataset) -> None:
         if frame.empty or not all(k in frame.columns for k in key):
             continue
         has_key = frame[key].notna().all(axis=1)
+        if not (frame.duplicated(key, keep=False) & has_key).any():
+            continue
+        data_cols = [c for c in frame.columns if c not in key and not c.startswith("_") and frame[c].notna().any()]
+        # Fast path: rows identical to an earlier row of the same record go first (the common case).
+        content = pd.util.hash_pandas_object(frame[data_cols], index=False, categorize=False) if data_cols else \
+            pd.Series(0, index=frame.index, dtype="uint64")
+        same = frame[key].assign(_content=content.to_numpy()).duplicated(keep="first") & has_key
+        dropped = int(same.sum())
+        if dropped:
+            frame = frame[~same.to_numpy()]
+            has_key = has_key[~same.to_numpy()]
+            ds.merged_rows[name] = ds.merged_rows.get(name, 0) + dropped
+            ds.tables[name] = frame.reset_index(drop=True)
         repeated = frame.duplicated(key, keep=False) & has_key
         if not repeated.any():
             continue
-        data_cols = [c for c in frame.columns if c not in key and not c.startswith("_")]
         sub = frame[repeated]
         groups = sub.groupby(key, sort=False, dropna=True)
         if data_cols:
