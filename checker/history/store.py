@@ -107,10 +107,11 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
     script.append(f"UPDATE schema_version SET version = {int(target)}; COMMIT;")
     try:
         conn.executescript("\n".join(script))
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise
+        raise HistoryError(f"could not bring the history database from schema {current} to {target} ({exc}); "
+                           "the file is unchanged.") from None
     return target
 
 
