@@ -12,9 +12,10 @@ import pandas as pd
 
 from .. import calendar
 from ..dataset import Dataset
+from . import derive
 
-SUBJECTS = ("request", "advice", "plan", "review", "school", "person", "tribunal_order", "personal_budget",
-            "health_provision")
+SUBJECTS = ("request", "advice", "plan", "all_plans", "review", "school", "person", "tribunal_order",
+            "personal_budget", "health_provision", "la")
 
 IDENTITY_COLUMNS = ["record_id", "person_id", "upn", "team", "caseworker", "urn"]
 
@@ -91,20 +92,23 @@ def build_views(ds: Dataset, as_at) -> dict[str, pd.DataFrame]:
                            + "/" + advice["requested_date"].dt.strftime("%Y-%m-%d").fillna("undated"))
     views["advice"] = advice
 
-    views["plan"] = _plans(ds, as_at, requests, people)
+    all_plans = _all_plans(ds, as_at, requests, people)
+    views["all_plans"] = all_plans
+    views["plan"] = _live_plans(ds, all_plans, as_at)
 
     review = _drop_provenance(ds.table("review")).rename(columns={"urn": "review_urn"})
     review = review.merge(owner, on="request_id", how="left")
     review["urn"] = _first(review["review_urn"], review["urn"])
     review["record_id"] = review["request_id"].astype(str) + "@" + review["meeting_date"].dt.strftime("%Y-%m-%d").fillna("undated")
     review = review.merge(people[["person_id", "nc_year"]], on="person_id", how="left")
+    review["nc_year_at_meeting"] = derive.nc_year_on(review["meeting_date"], review["nc_year"], review["birth_date"], as_at)
     views["review"] = review
 
     school = _drop_provenance(ds.table("school")).drop_duplicates("urn")
     for col in ("person_id", "upn", "team", "caseworker"):
         school[col] = None
     school["record_id"] = school["urn"]
-    views["school"] = school
+    views["school"] = derive.senco_fields(school, as_at)
 
     person = people.copy()
     person["record_id"] = person["person_id"]
@@ -118,12 +122,17 @@ def build_views(ds: Dataset, as_at) -> dict[str, pd.DataFrame]:
         frame["record_id"] = frame[key].astype(str)
         if name == "health_provision":
             frame["record_id"] = frame["record_id"] + "/" + frame["provision"].fillna("").astype(str)
+            frame["commissioner_kind"] = derive.commissioner_kind(frame["specified_date"])
         views[name] = frame
+    views["personal_budget"] = derive.pb_due(views["personal_budget"], requests)
+    views["la"] = derive.la_frame(ds.header)
+    for frame in views.values():
+        derive.add_run_dates(frame, as_at)
     return views
 
 
-def _plans(ds: Dataset, as_at: pd.Timestamp, requests: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
-    """EHC plans maintained as at the run date: made on or before it and not ceased by it."""
+def _all_plans(ds: Dataset, as_at: pd.Timestamp, requests: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Every EHC plan the input knows, live or ceased (ceasing and transfer-out duties are owed about ceased plans)."""
     named = _drop_provenance(ds.table("named_plan")).drop_duplicates("request_id")
     active = _drop_provenance(ds.table("active_plan")).drop_duplicates("request_id")
     ids = pd.Index(named["request_id"]).union(pd.Index(active["request_id"]))
@@ -137,9 +146,17 @@ def _plans(ds: Dataset, as_at: pd.Timestamp, requests: pd.DataFrame, people: pd.
     issued = frame["assessment_outcome_date"].where(frame["assessment_outcome"] == "Y")
     frame["plan_made_date"] = _first(frame["start_date"], issued)
     frame["review_clock_start"] = _first(frame["last_review"], frame["plan_made_date"])
-    made = frame["plan_made_date"].isna() | (frame["plan_made_date"] <= as_at)
-    live = frame["cease_date"].isna() | (frame["cease_date"] > as_at)
-    frame = frame[made & live].reset_index(drop=True)
     frame["age"] = calendar.age_in_years(frame["birth_date"], as_at)
     frame["record_id"] = frame["request_id"]
+    frame["cease_allowed_from"] = derive.cease_allowed_from(frame, as_at)
+    frame["transfer_out_due"] = derive.transfer_out_due(frame["move_date"], frame["move_known_date"])
     return frame
+
+
+def _live_plans(ds: Dataset, plans: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
+    """EHC plans maintained as at the run date (made on or before it and not ceased by it), with the derived
+    school-year facts the phase-transfer, young-person and provision duties need."""
+    made = plans["plan_made_date"].isna() | (plans["plan_made_date"] <= as_at)
+    live = plans["cease_date"].isna() | (plans["cease_date"] > as_at)
+    frame = plans[made & live].reset_index(drop=True)
+    return derive.plan_fields(ds, frame, as_at)
