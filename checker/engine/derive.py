@@ -87,6 +87,15 @@ def next_transfer(nc_now: pd.Series, infant_school: pd.Series, as_at) -> tuple[p
     return kind, year
 
 
+def september_first(years: pd.Series) -> pd.Series:
+    """1 September of each year: the day a school phase transfer takes effect."""
+    out = pd.Series(pd.NaT, index=years.index, dtype="datetime64[ns]")
+    known = years.notna()
+    if known.any():
+        out[known] = pd.to_datetime({"year": years[known].astype(int), "month": 9, "day": 1}).astype("datetime64[ns]")
+    return out
+
+
 def last_friday_of_june(years: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=years.index, dtype="datetime64[ns]")
     known = years.notna()
@@ -177,6 +186,7 @@ def plan_fields(ds: Dataset, frame: pd.DataFrame, as_at) -> pd.DataFrame:
         infant_urns = set(school.loc[text.str.contains("infant", case=False), "urn"])
     infant = _first_present(frame["current_urn"], frame["urn"]).isin(infant_urns)
     frame["transfer_kind"], frame["transfer_year"] = next_transfer(frame["nc_year_now"], infant, as_at)
+    frame["transfer_date"] = september_first(frame["transfer_year"])
     # A final amended plan from an earlier school year belongs to an earlier transfer, not this one.
     if "phase_transfer_final_date" in frame.columns:
         year_began = pd.to_datetime({"year": frame["transfer_year"].fillna(1900).astype(int) - 1, "month": 9, "day": 1})
