@@ -21,7 +21,7 @@ import xlsxwriter
 from . import headline as hl
 from .catalogue import rule_rows
 from .fmt import STATUS_LABELS, family_label, family_sheet, status_label
-from .safety import FORMULA_TRIGGERS, cell_text, is_dangerous
+from .safety import FORMULA_TRIGGERS, cell_text, identifier_masker, is_dangerous
 
 MAX_ROWS = 1_048_575  # Excel's row limit less the header row; longer tables continue on a numbered sheet
 DATE_FORMAT = "dd/mm/yyyy"
@@ -52,6 +52,7 @@ FINDING_SHEET_COLUMNS = [
     Column("Message", "message", width=50), Column("Where in the input", "source", width=40),
     Column("Note", "note", width=30),
 ]
+INSPECTION_FINDING_COLUMNS = [c for c in FINDING_SHEET_COLUMNS if c.key != "upn"]
 ISSUE_SHEET_COLUMNS = [
     Column("Severity", "severity_text", width=10), Column("Check", "issue_id", width=22),
     Column("File", "file", width=22), Column("Sheet", "sheet", width=16), Column("Row", "row", "int", 8),
@@ -268,10 +269,10 @@ def write_rules_sheet(w: WorkbookWriter, result):
     w.table("Rules", RULE_SHEET_COLUMNS, frame, status_key=None)
 
 
+# No names, dates of birth or UPNs in the inspection pack: the person reference is the LA's own id (UPNs inside
+# ids are masked by safety.identifier_masker), and age replaces the date of birth.
 PLAN_COLUMNS = [
-    Column("Person ID", "person_id", width=14), Column("UPN", "upn", width=15), Column("Surname", "surname", width=18),
-    Column("Forename", "forename", width=18), Column("Date of birth", "birth_date", "date", 12),
-    Column("Age", "age", "int", 6), Column("Age band", "age_band", width=12), Column("Request", "request_id", width=14),
+    Column("Person ID", "person_id", width=14), Column("Age", "age", "int", 6), Column("Age band", "age_band", width=12), Column("Request", "request_id", width=14),
     Column("Initial plan date", "initial_plan_date", "date", 14), Column("Last review", "last_review", "date", 12),
     Column("Establishment", "establishment", width=34), Column("Setting type", "setting_type", width=26),
     Column("Primary need", "primary_need", width=30), Column("Team", "team", width=14),
@@ -312,9 +313,17 @@ def write_inspection_workbook(result, head: hl.Headline, insp: dict, path: Path)
         in_period=(plans["stopped_date"] >= pd.Timestamp(head.period_start))
         & (plans["stopped_date"] <= pd.Timestamp(head.period_end)))
     plans["note"] = plans["note"] + np.where(plans["in_period"], "; in headline period", "")
-    w.table("20-week plans", FINDING_SHEET_COLUMNS, prepare_findings(plans))
+    mask = identifier_masker(result.dataset)
+
+    def evidence(frame):
+        frame = prepare_findings(frame)
+        for col in ("person_id", "record_id"):
+            frame[col] = mask(frame[col])
+        return frame
+
+    w.table("20-week plans", INSPECTION_FINDING_COLUMNS, evidence(plans))
     decisions = hl.issued(findings, hl.DECISION_6W)
-    w.table("6-week decisions", FINDING_SHEET_COLUMNS, prepare_findings(decisions))
-    w.table("Reviews", FINDING_SHEET_COLUMNS, prepare_findings(findings[findings["rule_id"].eq(hl.REVIEW_12M)]))
-    w.table("Due soon", FINDING_SHEET_COLUMNS, prepare_findings(hl.due_within(findings, result.as_at)))
+    w.table("6-week decisions", INSPECTION_FINDING_COLUMNS, evidence(decisions))
+    w.table("Reviews", INSPECTION_FINDING_COLUMNS, evidence(findings[findings["rule_id"].eq(hl.REVIEW_12M)]))
+    w.table("Due soon", INSPECTION_FINDING_COLUMNS, evidence(hl.due_within(findings, result.as_at)))
     return w.close()

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import headline as hl
+from .safety import identifier_masker
 from . import national
 from .fmt import NEED_LABELS, SETTING_LABELS
 from .svg import Bar, bar_chart
@@ -208,7 +209,7 @@ def build(result, head: hl.Headline) -> dict:
     calendar = calendar_trend(findings)
     monthly = monthly_trend(findings, result.as_at)
     return {
-        "headline": head, "calendar": calendar, "monthly": monthly, "plans": plans,
+        "headline": head, "calendar": calendar, "monthly": monthly, "plans": public_plans(plans, result.dataset),
         "calendar_chart": trend_chart(calendar, "chart-calendar", "Plans issued within 20 weeks by calendar year "
                                       "(excluding exceptions)"),
         "monthly_chart": trend_chart(monthly, "chart-monthly", "Plans issued within 20 weeks by month "
@@ -219,6 +220,16 @@ def build(result, head: hl.Headline) -> dict:
         "checks_failed": int(plans["data_checks"].ne("").sum()),
         "check_counts": check_counts(plans),
     }
+
+
+def public_plans(plans: pd.DataFrame, dataset) -> pd.DataFrame:
+    """The Annex A-style list as it may leave the LA: no names, dates of birth or UPNs (age stands in for the
+    date of birth; UPNs inside record ids are masked). The data checks were made on the full record first."""
+    mask = identifier_masker(dataset)
+    out = plans.drop(columns=[c for c in ("upn", "uln", "surname", "forename", "birth_date") if c in plans.columns])
+    for col in ("person_id", "request_id"):
+        out[col] = mask(out[col])
+    return out
 
 
 def check_counts(plans: pd.DataFrame) -> list[dict]:

@@ -35,3 +35,36 @@ def cell_text(value) -> str:
     if value is pd.NA or value is pd.NaT:
         return ""
     return str(value).translate(_ILLEGAL)
+
+
+_ID_TOKEN = r"[A-Za-z]\d{11}[0-9A-Za-z]|\d{10}"
+
+
+def identifier_masker(dataset):
+    """A function that replaces every UPN or ULN inside an identifier with a stable pseudonymous reference.
+
+    Inspection and governor outputs must carry no UPNs, yet SEN2 returns give no other person key, so record ids
+    built from them ("A123...:2025-01-06") would leak one. The reference is a hash of the identifier: the same
+    child gets the same reference every month, and findings.csv (kept by the LA) maps it back.
+    """
+    import hashlib
+    import re
+
+    person = dataset.table("person")
+    known = set()
+    for col in ("upn", "uln"):
+        if col in person.columns:
+            known.update(str(v).strip().upper() for v in person[col].dropna())
+    pattern = re.compile(_ID_TOKEN)
+
+    def ref(token: str) -> str:
+        return "ref-" + hashlib.sha256(token.upper().encode()).hexdigest()[:10]
+
+    def mask(series: pd.Series) -> pd.Series:
+        if not known:
+            return series
+        text = series.astype(object).where(series.notna(), None)
+        return text.map(lambda v: v if v is None else pattern.sub(
+            lambda m: ref(m.group(0)) if m.group(0).upper() in known else m.group(0), str(v)))
+
+    return mask
