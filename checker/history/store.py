@@ -311,9 +311,10 @@ class Store:
         month = self.conn.execute("SELECT month FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if month is None:
             raise HistoryError(f"there is no stored run {run_id}; `sendcheck history` lists the stored runs.")
-        rows = self.conn.execute(f"SELECT {', '.join(FINDING_FIELDS)} FROM findings WHERE run_id = ? "
-                                 "ORDER BY finding_id", (run_id,)).fetchall()
+        rows = self.conn.execute(f"SELECT {', '.join(FINDING_FIELDS)} FROM findings WHERE run_id = ?",
+                                 (run_id,)).fetchall()
         frame = pd.DataFrame(rows, columns=FINDING_FIELDS, dtype=object)
+        frame = frame.sort_values("finding_id", kind="stable", ignore_index=True)
         for name in DATE_FIELDS:
             frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
         frame["days_late"] = pd.array(frame["days_late"].tolist(), dtype="Int64")
