@@ -7,6 +7,7 @@ to always succeed); 2 the input or the command could not be used.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def main():
       sendcheck inspect my-extract.xlsx
       sendcheck rules list
     """
+    os.umask(0o077)  # reports and the history database hold children's data: owner-only from creation
 
 
 @main.command()

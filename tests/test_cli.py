@@ -98,3 +98,19 @@ def test_settings_and_data_dictionary(tmp_path):
     target = tmp_path / "dd.md"
     run("data-dictionary", "--write", target)
     assert "`received_date`" in target.read_text() and "2.1 ReceivedDate" in target.read_text()
+
+
+def test_reports_are_readable_by_the_owner_only(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        run("check", SEN2, "--as-at", "2026-01-15", "--out", tmp_path / "r")
+    finally:
+        os.umask(old)
+    written = [p for p in (tmp_path / "r").rglob("*")]
+    assert written
+    for path in written + [tmp_path / "r"]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
