@@ -51,6 +51,11 @@ CHECKS: tuple[Check, ...] = (
     Check("REQUIRED-MISSING", ERROR,
           "A required field or a key field is blank, so the record cannot be identified or linked.",
           f"{OURS}; data dictionary (required and key fields)"),
+    Check("RANK-MISSING", QUERY,
+          "A setting or type of need has no rank but is the only one for its request, so it is taken as the "
+          "primary (rank 1). Raised once per table when the input has no rank column at all (wide LA trackers), "
+          "otherwise per row. With two or more rows for the request a blank rank is REQUIRED-MISSING.",
+          f"{GUIDE} items 4.7d, 5.7d, 5.8b", "plan_detail, placement, sen_need"),
     Check("DATE-INVALID", ERROR,
           "A date column holds something that is not a date (normally caught by the reader).", OURS),
     Check("CODE-INVALID", ERROR,
@@ -63,7 +68,8 @@ CHECKS: tuple[Check, ...] = (
           f"{OURS}; SEN2 one Requests element per request", "tables with a key"),
     Check("ORPHAN", ERROR,
           "A request names a person with no person row, or a child row names a request with no request row "
-          "(checked only when the input supplied persons / requests).", OURS),
+          "(checked only when the input supplied persons / requests).", OURS,
+          "request and every table with request_id"),
     Check("RECEIVED-DATE-MISSING", ERROR,
           "G1: the request has an outcome other than H (historical) but no date received, so no statutory "
           "clock can start.", f"{GUIDE} item 2.1 (ReceivedDate not required only when RequestOutcome = H)",
@@ -78,8 +84,9 @@ CHECKS: tuple[Check, ...] = (
           "Dates in an impossible order: request decision before the request; assessment outcome before the "
           "request; plan ceased before it started; placement left before it started; review decision before "
           "the review meeting (review history); exception period ending before it starts; draft response "
-          "before the draft; child born after the request.", OURS),
-    Check("AGE-NEGATIVE", ERROR, "Date of birth after the as-at date.", "D2I Annex A SEND check 105a"),
+          "before the draft; child born after the request.", OURS,
+          "request, assessment, named_plan, placement, review"),
+    Check("AGE-NEGATIVE", ERROR, "Date of birth after the as-at date.", "D2I Annex A SEND check 105a", "person"),
     Check("AGE-26-PLUS", ERROR,
           "Aged 26 or over at the as-at date (or, if every plan has ceased, at the latest cease date): outside "
           "the 0-25 SEND system, so the date of birth is probably wrong.", "D2I Annex A SEND check 102b",
@@ -88,7 +95,8 @@ CHECKS: tuple[Check, ...] = (
           "G6: a plan setting or placement gives none, or more than one, of URN, UKPRN and SEN setting type.",
           f"{GUIDE} items 4.7a-c and 5.7a-c (complete only one)", "plan_detail, placement"),
     Check("PARENT-REJECTED", ERROR,
-          "The row's person or request was rejected by another check, so this row is not evaluated either.", OURS),
+          "The row's person or request was rejected by another check, so this row is not evaluated either.", OURS,
+          "request and every table with request_id"),
     Check("AGE-25", QUERY, "Aged 25 at the as-at date: the plan should be ending (end of the academic year).",
           "D2I Annex A SEND check 102a", "person"),
     Check("DATE-FUTURE", QUERY,
@@ -153,6 +161,9 @@ SAME_ROW_ORDER = (
     ("active_plan", "review_meeting", "last_review", QUERY),
 )
 
+# Rank key fields that may be left blank on the only row of a request (wide trackers carry one of each).
+RANK_KEYS = {"plan_detail": "placement_rank", "placement": "placement_rank", "sen_need": "sen_type_rank"}
+
 OTHER_CODES = (("request", "request_source", ("5",)), ("named_plan", "cease_reason", ("9",)),
                ("plan_detail", "sen_setting", ("OTH",)), ("placement", "sen_setting", ("OTH", "NIEO")))
 OTHER_SHARE, OTHER_MIN_ROWS = 0.10, 20
@@ -176,6 +187,8 @@ def catalogue_markdown() -> str:
              "evaluated by the compliance rules. A rejected person or request takes its dependent rows with it "
              "(PARENT-REJECTED).",
              "* **query**: worth a look; the row is still evaluated.", "",
+             "A row a reader already reported an error for (for example `DATE-NOT-A-DATE`) is rejected too, with "
+             "the reader's issue id as its reason; the reader's message stands and no second issue is raised.", "",
              "Severity follows what the compliance rules need, not DfE COLLECT: for example COLLECT rejects an "
              "invalid UPN, but here it is a query because the statutory clocks do not depend on it.", "",
              "Duplicate keys: the first row in file order is kept; every later copy is rejected and its message "
@@ -186,9 +199,10 @@ def catalogue_markdown() -> str:
     for c in CHECKS:
         lines.append(f"| `{c.issue_id}` | {c.severity} | {c.tables} | {c.description} | {c.source} |")
     lines += ["", "## UPN check letter", "",
-              "The first character of a UPN is a check letter: multiply the value of characters 2-13 by the weights "
-              "2-13 (digits are worth 0-9... as indexed in `ABCDEFGHJKLMNPQRTUVWXYZ0123456789`, so A=0, B=1, ..., "
-              "Z=22, 0=23, ..., 9=32), take the sum modulo 23, and the check letter is the letter at that index. "
+              "The first character of a UPN is a check letter. Each of characters 2-13 has a value, its position in "
+              "`ABCDEFGHJKLMNPQRTUVWXYZ0123456789` (A=0, B=1, ..., Z=22, then 0=23, ..., 9=32; I, O and S are not "
+              "used); multiply them by the weights 2 to 13, take the sum modulo 23, and the check letter is the "
+              "letter with that value. A temporary UPN ends in a letter instead of a digit. "
               "This is the same algorithm as `stdnum.gb.upn.calc_check_digit`; the checker runs it vectorised over "
               "the whole column and does not use `stdnum`'s 2011 list of LA numbers, which lacks LAs created since "
               "(e.g. Dorset 838, BCP 839, North and West Northamptonshire 940/941, Cumberland 942, Westmorland and "
@@ -314,7 +328,8 @@ def take(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series:
 
 
 def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+    """A cell value as people read it: dates as YYYY-MM-DD, blanks as empty text."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
     if isinstance(v, (pd.Timestamp, dt.datetime, np.datetime64)):
         return pd.Timestamp(v).strftime("%Y-%m-%d")
@@ -346,6 +361,13 @@ class _Run:
         self._factor: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._links: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._index: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = {}
+        self.reader_rejected = {name: np.zeros(len(f), dtype=bool) for name, f in self.frames.items()}
+
+    def sole_row(self, table: str) -> np.ndarray:
+        """True where the row is the only one in ``table`` for its request_id."""
+        codes, uniques = self.factor(table, "request_id")
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        return (codes >= 0) & (counts[np.maximum(codes, 0)] == 1) if len(uniques) else codes < -1
 
     def blank(self, table: str, col: str) -> np.ndarray:
         """blank() of a canonical column, computed once per run (several checks ask for the same column)."""
@@ -480,6 +502,31 @@ def _coerce_dates(run: _Run) -> None:
             run.frames[name] = frame
 
 
+def _reader_errors(run: _Run) -> None:
+    """Rows a reader already reported an error for (e.g. DATE-NOT-A-DATE) are rejected too, with the reader's
+    issue id as the reason; the reader's issue stands, so no second issue is raised."""
+    wanted: dict[str, list[tuple[str, str, int, str]]] = {}
+    for issue in run.dataset.issues:
+        if issue.severity == ERROR and issue.table in run.frames and issue.row is not None:
+            wanted.setdefault(issue.table, []).append((issue.file, issue.sheet, int(issue.row), issue.issue_id))
+    for name, hits in wanted.items():
+        frame = run.frames[name]
+        if not {"_file", "_sheet", "_row"} <= set(frame.columns):
+            continue
+        keys = pd.DataFrame(hits, columns=["_file", "_sheet", "_row", "reason"]).drop_duplicates(
+            ["_file", "_sheet", "_row"])
+        rows = pd.DataFrame({"_file": frame["_file"].astype(object).fillna("").astype(str).to_numpy(),
+                             "_sheet": frame["_sheet"].astype(object).fillna("").astype(str).to_numpy(),
+                             "_row": pd.to_numeric(frame["_row"], errors="coerce").fillna(-1).astype("int64")
+                             .to_numpy(), "pos": np.arange(len(frame))})
+        matched = rows.merge(keys, on=["_file", "_sheet", "_row"], how="inner")
+        pos = matched["pos"].to_numpy()
+        run.reader_rejected[name][pos] = True
+        run.errors[name][pos] = True
+        unset = pos[pd.isna(run.reasons[name][pos])]
+        run.reasons[name][unset] = matched["reason"].to_numpy()[pd.isna(run.reasons[name][pos])]
+
+
 def _required(run: _Run) -> None:
     for name, frame in run.frames.items():
         t = TABLES[name]
@@ -487,7 +534,18 @@ def _required(run: _Run) -> None:
         for col in needed:
             if col not in frame:
                 continue
-            run.flag("REQUIRED-MISSING", name, run.blank(name, col), col,
+            missing = run.blank(name, col)
+            if RANK_KEYS.get(name) == col and missing.any():
+                sole = run.sole_row(name) & missing
+                if missing.all() and sole.any():  # the input has no rank column at all
+                    run.table_issue("RANK-MISSING", name, f"{col} is not given; each request has one row here, "
+                                                          "taken as the primary (rank 1).", column=col)
+                else:
+                    run.flag("RANK-MISSING", name, sole, col,
+                             lambda p, v, col=col: f"{col} is blank; this is the only row for its request, so it "
+                                                   "is taken as the primary (rank 1).")
+                missing = missing & ~sole
+            run.flag("REQUIRED-MISSING", name, missing, col,
                      lambda p, v, col=col: f"{col} is blank; it is required to identify or link this {name} row.")
 
 
@@ -577,18 +635,21 @@ def _conditional(run: _Run) -> None:
         req = run.frames["request"]
         outcome = req["request_outcome"]
         # G1: received date needed unless historical (H) or the outcome itself is unknown.
-        g1 = blank(req["received_date"]) & ~run.blank("request", "request_outcome") & (outcome != "H").to_numpy()
+        unread = run.reader_rejected["request"]  # a cell the reader could not read is reported there, not here
+        g1 = blank(req["received_date"]) & ~run.blank("request", "request_outcome") & (outcome != "H").to_numpy() \
+            & ~unread
         run.flag("RECEIVED-DATE-MISSING", "request", g1, "received_date",
                  lambda p, v: f'received_date is blank but the request outcome is "{_fmt(v)}"; only historical '
                               '(H) requests may leave it blank.', outcome)
-        g2 = blank(req["request_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy()
+        g2 = blank(req["request_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy() & ~unread
         run.flag("REQUEST-OUTCOME-DATE-MISSING", "request", g2, "request_outcome_date",
                  lambda p, v: f'request_outcome_date is blank but the decision whether to assess is "{_fmt(v)}".',
                  outcome)
     if "assessment" in run.frames:
         ass = run.frames["assessment"]
         outcome = ass["assessment_outcome"]
-        g5 = blank(ass["assessment_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy()
+        g5 = blank(ass["assessment_outcome_date"]) & outcome.isin(["Y", "N"]).to_numpy() \
+            & ~run.reader_rejected["assessment"]
         run.flag("ASSESSMENT-OUTCOME-DATE-MISSING", "assessment", g5, "assessment_outcome_date",
                  lambda p, v: f'assessment_outcome_date is blank but the decision whether to issue a plan is '
                               f'"{_fmt(v)}".', outcome)
@@ -773,7 +834,8 @@ def _sen_need(run: _Run) -> None:
         return
     need = run.frames["sen_need"]
     has_primary = (need["sen_type_rank"] == "1").groupby(need["request_id"], sort=False).transform("any")
-    bad = ~has_primary.fillna(False).to_numpy() & ~run.blank("sen_need", "request_id")
+    bad = ~has_primary.fillna(False).to_numpy() & ~run.blank("sen_need", "request_id") \
+        & ~(run.sole_row("sen_need") & run.blank("sen_need", "sen_type_rank"))
     # One query per request: flag its first row only.
     first = ~need["request_id"].duplicated(keep="first").to_numpy()
     run.flag("SEN-NEED-NO-PRIMARY", "sen_need", bad & first, "sen_type_rank",
@@ -830,6 +892,7 @@ def _cascade(run: _Run) -> None:
 def check_dataset(dataset: Dataset, as_at: dt.date) -> QualityResult:
     """Run every data-quality check; the dataset itself is not changed."""
     run = _Run(dataset, as_at)
+    _reader_errors(run)
     _coerce_dates(run)
     _required(run)
     _codes(run)

@@ -76,8 +76,14 @@ def test_clean_record_has_no_issues_and_nothing_rejected():
 # (description, changes, additions, expected issue id, table, severity)
 FAILING = [
     ("required id missing", {("request", 0): {"person_id": None}}, None, "REQUIRED-MISSING", "request", ERROR),
-    ("key field missing", {("plan_detail", 0): {"placement_rank": None}}, None, "REQUIRED-MISSING",
-     "plan_detail", ERROR),
+    ("key field missing", None, {"review": [{"request_id": "R1", "decision_date": "2025-05-20"}]},
+     "REQUIRED-MISSING", "review", ERROR),
+    ("rank missing on one of two", None, {"plan_detail": [{"request_id": "R1", "urn": "654321"}]},
+     "REQUIRED-MISSING", "plan_detail", ERROR),
+    ("rank missing on the only row", {("sen_need", 0): {"sen_type_rank": None}},
+     {"sen_need": [{"request_id": "R2", "sen_type": "MLD", "sen_type_rank": "1"}],
+      "request": [{"request_id": "R2", "person_id": "P1", "received_date": "2025-01-06", "request_outcome": "A"}]},
+     "RANK-MISSING", "sen_need", QUERY),
     ("empty text counts as missing", {("person", 0): {"person_id": ""}}, None, "REQUIRED-MISSING", "person", ERROR),
     ("code not in list", {("sen_need", 0): {"sen_type": "AUT"}}, None, "CODE-INVALID", "sen_need", ERROR),
     ("flag not 1/0", {("assessment", 0): {"week20": "yes"}}, None, "FLAG-INVALID", "assessment", ERROR),
@@ -306,3 +312,31 @@ def test_catalogue_lists_every_check_with_source():
     assert all(c["severity"] in (ERROR, QUERY) and c["description"] and c["source"] for c in cat)
     text = catalogue_markdown()
     assert all(f"`{c['issue_id']}`" in text for c in cat)
+
+
+def test_docs_page_is_the_generated_catalogue():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "data-quality.md"
+    assert page.read_text(encoding="utf-8") == catalogue_markdown(), "regenerate docs/data-quality.md"
+
+
+def test_no_rank_column_at_all_is_one_table_query_and_taken_as_primary():
+    _, result = run({("sen_need", 0): {"sen_type_rank": None}, ("plan_detail", 0): {"placement_rank": None}})
+    ranks = [i for i in result.issues if i.issue_id == "RANK-MISSING"]
+    assert sorted(i.table for i in ranks) == ["plan_detail", "sen_need"] and all(i.row is None for i in ranks)
+    assert "SEN-NEED-NO-PRIMARY" not in ids(result)
+    assert not any(s.any() for s in result.rejected.values())
+
+
+def test_reader_error_rejects_its_row_without_a_second_issue():
+    from checker.dataset import DataIssue
+
+    ds, _ = run()
+    ds.tables["request"].loc[0, "received_date"] = pd.NaT
+    ds.issues.append(DataIssue("DATE-NOT-A-DATE", ERROR, "...", "extract.xlsx", "Request", 2, "Date Received",
+                               "31/02/2024", "request", "R1"))
+    result = check_dataset(ds, AS_AT)
+    assert result.reasons["request"].tolist() == ["DATE-NOT-A-DATE"]
+    assert "RECEIVED-DATE-MISSING" not in ids(result)
+    assert result.reasons["assessment"].tolist() == ["PARENT-REJECTED"]
