@@ -99,7 +99,11 @@ def main():
               help="vectorised is fast; durable runs every record through the durable_rules engine of record (slow, same answers).")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
 @click.option("--force", is_flag=True, help="Overwrite reports already in the output folder.")
-def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force):
+@click.option("--record", is_flag=True, help="Store this run in the history database, for 'since last month' and "
+              "trends (one run per month; recording a month again replaces it).")
+@click.option("--db", type=click.Path(path_type=Path), help="History database (default: "
+              "sendcheck-history.sqlite beside the report folders).")
+def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, record, db):
     """Check a caseload and write findings, data issues and reports.
 
     Every input row is either evaluated or listed as a data issue with its file, sheet, row and column; the run
@@ -110,6 +114,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
       sendcheck check fixtures/la/sen2_2026.xml --as-at 2026-10-31
       sendcheck check extract.xlsx --profile my-council.yaml --as-at 2026-10-31 --out reports/oct
       sendcheck check extract.csv --as-at 2026-10-31 --set day_one=sector --report manager
+      sendcheck check extract.xlsx --as-at 2026-11-30 --record      # keep history; adds "since last month"
     """
     from .accounting import format_accounting
     from .output import write_machine_outputs
@@ -132,15 +137,38 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     except InputError as exc:
         _fail(str(exc))
     written = write_machine_outputs(result, out_dir)
+    store, section, replaced = None, None, None
+    db_path = db or out_dir.parent / "sendcheck-history.sqlite"
+    if record or db:
+        from .history import HistoryError, open_store
+        from .history.since import section_html, since_last_month, write_changes_csv
+
+        try:
+            store = open_store(db_path)
+            changes = since_last_month(store, result)
+        except HistoryError as exc:
+            _fail(str(exc))
+        if changes is not None:
+            section = section_html(changes)
+            if changes.get("changes") is not None:
+                write_changes_csv(changes["changes"], out_dir / "since-last-month.csv")
+                written.append(out_dir / "since-last-month.csv")
     wanted = set(reports) or set(REPORT_CHOICES)
     if "none" not in wanted:
+        from .reports import write_reports
+
+        written += write_reports(result, out_dir, wanted, since_last_month=section)
+    if store is not None and record:
         try:
-            from .reports import write_reports
-        except ImportError:  # reports package not installed in this build
-            write_reports = None
-        if write_reports is not None:
-            written += write_reports(result, out_dir, wanted)
+            store.record(result, list(inputs), rules_dir=rules_dir)
+            replaced = store.last_replaced
+        except HistoryError as exc:
+            _fail(str(exc))
+        finally:
+            store.close()
     _print_summary(result, written, format_accounting)
+    if record:
+        click.echo(f"History: recorded {result.as_at:%Y-%m} in {db_path}" + (" (replacing the earlier run for that month)" if replaced else ""))
     breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False
     sys.exit(settings.findings_exit_code if (breaches or len(result.issues)) else 0)
 
@@ -347,6 +375,64 @@ def profile_new(input_file):
         click.echo(draft_profile(input_file), nl=False)
     except InputError as exc:
         _fail(str(exc))
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path), default=Path("sendcheck-reports") / "sendcheck-history.sqlite",
+              show_default=True, help="History database.")
+@click.option("--delete-month", metavar="YYYY-MM", help="Delete the stored run for that month (and its findings).")
+def history(db, delete_month):
+    """List the runs stored with `check --record`, or delete one month.
+
+    \b
+    Examples:
+      sendcheck history
+      sendcheck history --delete-month 2026-09
+    """
+    from .history import HistoryError, open_store
+    from .history.listing import format_runs
+
+    if not db.exists():
+        _fail(f"{db}: no history database yet; run `sendcheck check ... --record` first")
+    try:
+        with open_store(db) as store:
+            if delete_month:
+                if store.delete_month(delete_month):
+                    click.echo(f"Deleted the run for {delete_month} from {db}.")
+                else:
+                    _fail(f"no run stored for {delete_month} in {db}")
+            else:
+                click.echo(format_runs(store.runs()))
+    except HistoryError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path), default=Path("sendcheck-reports") / "sendcheck-history.sqlite",
+              show_default=True, help="History database.")
+@click.option("--from", "date_from", metavar="YYYY-MM", help="First month (default: the earliest stored).")
+@click.option("--to", "date_to", metavar="YYYY-MM", help="Last month (default: the latest stored).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("sendcheck-reports"), show_default=True,
+              help="Folder for sendcheck-trend.html and sendcheck-trend.csv.")
+def trend(db, date_from, date_to, out_dir):
+    """Month-by-month trend page from the history: 20-week timeliness, overdue reviews, by team.
+
+    \b
+    Example:
+      sendcheck trend --from 2026-01 --to 2026-11
+    """
+    from .history import HistoryError, open_store
+    from .history.trend import write_trend
+
+    if not db.exists():
+        _fail(f"{db}: no history database yet; run `sendcheck check ... --record` first")
+    try:
+        with open_store(db) as store:
+            paths = write_trend(store, date_from, date_to, out_dir)
+    except (HistoryError, ValueError) as exc:
+        _fail(str(exc))
+    for path in paths:
+        click.echo(f"  {path}")
 
 
 @main.command("settings")

@@ -114,3 +114,27 @@ def test_reports_are_readable_by_the_owner_only(tmp_path):
     for path in written + [tmp_path / "r"]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
+
+
+def test_record_two_months_then_history_and_trend(tmp_path):
+    month1 = ROOT / "fixtures" / "la" / "sen2_2026.xml"
+    month2 = ROOT / "fixtures" / "la" / "month2" / "sen2_2026.xml"
+    db = tmp_path / "h.sqlite"
+    first = run("check", month1, "--as-at", "2026-10-31", "--out", tmp_path / "oct", "--report", "none",
+                "--record", "--db", db)
+    assert "History: recorded 2026-10" in first.output
+    second = run("check", month2, "--as-at", "2026-11-30", "--out", tmp_path / "nov", "--report", "manager",
+                 "--record", "--db", db)
+    assert "History: recorded 2026-11" in second.output
+    html = (tmp_path / "nov" / "send-manager-report.html").read_text()
+    assert 'id="since-last-month"' in html
+    assert (tmp_path / "nov" / "since-last-month.csv").exists()
+    again = run("check", month2, "--as-at", "2026-11-30", "--out", tmp_path / "nov", "--report", "none",
+                "--record", "--db", db, "--force")
+    assert "replacing the earlier run" in again.output
+    listing = run("history", "--db", db)
+    assert "2026-10" in listing.output and "2026-11" in listing.output
+    trend = run("trend", "--db", db, "--out", tmp_path / "trend")
+    assert trend.exit_code == 0 and (tmp_path / "trend" / "sendcheck-trend.html").exists()
+    assert run("history", "--db", db, "--delete-month", "2026-10").exit_code == 0
+    assert "2026-10" not in run("history", "--db", db).output

@@ -17,8 +17,11 @@ LIST_LIMIT = manager.LIST_LIMIT
 
 
 def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small_count_threshold: int = 5,
-                  generated_at: dt.datetime | None = None) -> list[Path]:
-    """Write the chosen reports (all when ``which`` is None) into ``out_dir``; return the files written."""
+                  generated_at: dt.datetime | None = None, since_last_month=None) -> list[Path]:
+    """Write the chosen reports (all when ``which`` is None) into ``out_dir``; return the files written.
+
+    ``since_last_month`` is the already-escaped "since last month" section from the history store, if any.
+    """
     which = set(REPORTS) if which is None else set(which)
     unknown = which - set(REPORTS)
     if unknown:
@@ -39,7 +42,9 @@ def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small
 
     if "manager" in which:
         write_text("send-manager-report.html",
-                   html.manager_html(env, result, head, manager.build(result, head), generated_at))
+                   html.manager_html(env, result, head,
+                                     manager.build(result, head) | {"since_last_month": since_last_month},
+                                     generated_at))
     if "governor" in which:
         ctx = governor.build(result, small_count_threshold)
         folder = out_dir / "governors"
