@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import ERROR, QUERY, DataIssue
-from ..dates import parse_date_series
+from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_date_series
 from ..model import DATE, FLAG, INT, PROVENANCE, TABLES
 
 FLAG_VALUES = {"1": "1", "0": "0", "y": "1", "n": "0", "yes": "1", "no": "0", "true": "1", "false": "0",
@@ -105,20 +105,27 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
 
 
 def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
-    """ISO text (all of an XML return, nearly all of a CSV export) in one vectorised pass; the rest, if any,
-    through the general parser."""
-    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        text = values.astype(object).where(values.notna(), None).str.strip()
-        iso = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d", errors="coerce")
-        done = iso.notna() | text.isna() | (text == "")
-        dates = iso.astype("datetime64[ns]")
-        bad = pd.Series(False, index=values.index, dtype=bool)
-        if not done.all():
-            rest, rest_bad = parse_date_series(values[~done], formats=formats)
-            dates[~done] = rest
-            bad[~done] = rest_bad
-        return dates, bad
-    return parse_date_series(values, formats=formats)
+    """ISO text (all of an XML return) and the profile's own formats (COLLECT's ``2024-Jan-08 00:00:00``) in
+    vectorised passes; anything left, if any, through the general parser."""
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return parse_date_series(values, formats=formats)
+    text = values.astype(object).where(values.notna(), None).str.strip()
+    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = text.notna() & (text != "")
+    for fmt in ("%Y-%m-%d", *(formats or ())):
+        if not todo.any():
+            break
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = got.notna() & (got >= PLAUSIBLE_MIN) & (got <= PLAUSIBLE_MAX)
+        if ok.any():
+            dates[ok[ok].index] = got[ok].dt.normalize()
+            todo[ok[ok].index] = False
+    bad = pd.Series(False, index=values.index, dtype=bool)
+    if todo.any():
+        rest, rest_bad = parse_date_series(values[todo], formats=formats)
+        dates[todo] = rest
+        bad[todo] = rest_bad
+    return dates, bad
 
 
 def _objects(values: pd.Series) -> pd.Series:
