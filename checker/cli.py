@@ -116,7 +116,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
       sendcheck check extract.csv --as-at 2026-10-31 --set day_one=sector --report manager
       sendcheck check extract.xlsx --as-at 2026-11-30 --record      # keep history; adds "since last month"
     """
-    from .accounting import format_accounting
+    from .accounting import format_accounting, format_reading
     from .output import write_machine_outputs
     from .run import run_check
 
@@ -166,16 +166,20 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
             _fail(str(exc))
         finally:
             store.close()
-    _print_summary(result, written, format_accounting)
+    _print_summary(result, written, format_accounting, format_reading)
     if record:
         click.echo(f"History: recorded {result.as_at:%Y-%m} in {db_path}" + (" (replacing the earlier run for that month)" if replaced else ""))
     breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False
     sys.exit(settings.findings_exit_code if (breaches or len(result.issues)) else 0)
 
 
-def _print_summary(result, written, format_accounting) -> None:
+def _print_summary(result, written, format_accounting, format_reading) -> None:
     click.echo(f"sendcheck {__version__}: caseload as at {result.as_at.isoformat()} from {', '.join(result.inputs)}")
-    click.echo("Rows in and where they went:")
+    sheets = format_reading(result.dataset)
+    if sheets:
+        click.echo("Rows in each sheet or file:")
+        click.echo(sheets)
+    click.echo("Rows in each table and where they went:")
     click.echo(format_accounting(result.accounting))
     f = result.findings
     if len(f):
