@@ -11,13 +11,15 @@ import logging
 import threading
 from pathlib import Path
 
+import click
+
 from ..paths import TEMPLATES_DIR
 from .security import csrf_ok, harden, is_local, private_dir, secret_key
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 MAX_UPLOAD_MB = 512
-PUBLIC_ENDPOINTS = {"web.login", "web.static_file"}
+PUBLIC_ENDPOINTS = {"web.login", "web.static_file", "web.favicon"}
 
 
 def create_app(config: dict | None = None):
@@ -98,7 +100,6 @@ def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
     import os
     import webbrowser
 
-    import click
     from werkzeug.serving import make_server
 
     from .security import has_password, password_problem, set_password
@@ -142,16 +143,10 @@ def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
         app.extensions["sendcheck_runs"].shutdown()
 
 
-try:
-    import click as _click
+class ServeError(click.ClickException):
+    """A reason the server cannot start, shown as ``Error: ...`` with exit code 2."""
 
-    class ServeError(_click.ClickException):
-        """A reason the server cannot start, shown as ``Error: ...`` with exit code 2."""
-
-        exit_code = 2
-except ImportError:  # pragma: no cover - click is a core dependency
-    class ServeError(Exception):
-        pass
+    exit_code = 2
 
 
 __all__ = ["create_app", "serve", "ServeError", "DEFAULT_HOST", "DEFAULT_PORT"]

@@ -58,6 +58,11 @@ def static_file(name):
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    return "", 204
+
+
 # -- sign-in ---------------------------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -109,6 +114,7 @@ def create_run():
         except UploadError as exc:
             errors["extract"] = str(exc)
     if errors:
+        errors = {k: errors[k] for k in ("extract", "as_at", "profile") if k in errors}  # in the form's order
         return render_template("upload.html", profiles=bundled_profiles(), errors=errors, form=form,
                                example_date=EXAMPLE_DATE,
                                max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), 400
