@@ -178,3 +178,12 @@ def test_pages_load_nothing_from_elsewhere(client):
         assert not re.search(r'(src|href)="(https?:)?//', page), url
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_checks_cut_off_by_a_restart_are_marked_failed(app, client):
+    response = upload(client, TRACKER)
+    run_id = response.headers["Location"].split("/")[2]
+    app.extensions["sendcheck_runs"].update(run_id, status="running")
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    state = restarted.extensions["sendcheck_runs"].state(run_id)
+    assert state["status"] == "failed" and "stopped before this check finished" in state["error"]

@@ -118,10 +118,12 @@ def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
         set_password(data_dir, password)
     app = create_app({"DATA_DIR": data_dir, "REQUIRE_LOGIN": login})
     try:
+        _check_port(host, port)
         server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); is sendcheck serve already "
-                         "running? Choose another port with --port.") from None
+    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken; say why in our words
+        why = getattr(exc, "strerror", None) or "address already in use"
+        raise ServeError(f"cannot listen on {host}:{port} ({why}); is sendcheck serve already running? Choose "
+                         "another port with --port.") from None
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{server.server_port}/"
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -141,6 +143,19 @@ def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
     finally:
         server.server_close()
         app.extensions["sendcheck_runs"].shutdown()
+
+
+def _check_port(host: str, port: int) -> None:
+    """OSError if the address cannot be bound (tried before werkzeug, which would print and exit instead)."""
+    import socket
+
+    if port == 0:
+        return
+    infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 class ServeError(click.ClickException):

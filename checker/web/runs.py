@@ -43,6 +43,14 @@ class Runs:
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sendcheck-run")
         self.futures: dict = {}
+        self._abandon_unfinished()
+
+    def _abandon_unfinished(self) -> None:
+        """Checks left running when the server last stopped will never finish: say so, and let them be deleted."""
+        for state in self.all():
+            if state.get("status") in ("queued", "running"):
+                self.update(state["id"], status="failed", error="sendcheck was stopped before this check "
+                            "finished. Start a new check; this one can be deleted.")
 
     # -- folders ------------------------------------------------------------------------------------------
 
