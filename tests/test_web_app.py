@@ -187,3 +187,30 @@ def test_checks_cut_off_by_a_restart_are_marked_failed(app, client):
     restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
     state = restarted.extensions["sendcheck_runs"].state(run_id)
     assert state["status"] == "failed" and "stopped before this check finished" in state["error"]
+
+
+def test_a_new_profile_drafted_from_the_headers(app, client):
+    response = upload(client, ROOT / "fixtures" / "la" / "tracker_b.xlsx", profile="draft")
+    map_url = response.headers["Location"]
+    page = client.get(map_url).data.decode()
+    assert "a draft made from your file" in page
+    selects = re.findall(r'<th scope="row" id="(map-\d+-\d+)-header">([^<]+)</th>', page)
+    assert len(selects) > 10
+    response = client.post(map_url, data={"csrf_token": token(client)})
+    assert response.status_code == 302, response.data.decode()[:3000]
+    run_dir = app.config["DATA_DIR"] / "runs" / map_url.split("/")[2]
+    assert (run_dir / "profile.yaml").read_text(encoding="utf-8").startswith("name: web-")
+    assert wait(client, response.headers["Location"])["status"] in ("done", "failed")
+    state = app.extensions["sendcheck_runs"].state(run_dir.name)
+    assert state["status"] == "done" or "Traceback" not in (state["error"] or "")
+
+
+def test_a_required_field_left_unmapped_is_shown_on_the_form(client):
+    response = upload(client, TRACKER, profile="la-tracker-a")
+    map_url = response.headers["Location"]
+    page = client.get(map_url).data.decode()
+    rows = dict(re.findall(r'<th scope="row" id="(map-\d+-\d+)-header">([^<]+)</th>', page))
+    ref = next(k for k, v in rows.items() if v == "Request Ref")
+    response = client.post(map_url, data={"csrf_token": token(client), ref: ""})
+    assert response.status_code == 400
+    assert "no column is mapped to request_id" in response.data.decode()
