@@ -145,7 +145,7 @@ def fixed_date(years: pd.Series, month: int, day: int, *, before: bool, before_r
     """
     out = pd.Series(pd.NaT, index=years.index, dtype="datetime64[ns]")
     y = pd.to_numeric(years, errors="coerce")
-    mask = y.notna()
+    mask = y.notna() & (y >= 1900) & (y <= 2199) & (y == y.round())  # a nonsense year is missing data, not a crash
     if mask.any():
         dates = pd.to_datetime(
             {"year": y[mask].astype(int), "month": month, "day": day}, errors="coerce"

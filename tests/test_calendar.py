@@ -65,6 +65,8 @@ def test_fixed_date_readings():
     assert one(calendar.fixed_date(years, 2, 15, before=True)) == "2026-02-14"
     assert one(calendar.fixed_date(years, 2, 15, before=True, before_reading="inclusive")) == "2026-02-15"
     assert one(calendar.fixed_date(pd.Series([None]), 2, 15, before=True)) is None
+    assert one(calendar.fixed_date(pd.Series([0]), 2, 15, before=True)) is None
+    assert one(calendar.fixed_date(pd.Series(["2026.5"]), 2, 15, before=True)) is None
 
 
 def test_missing_dates_stay_missing():
