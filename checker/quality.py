@@ -95,7 +95,9 @@ CHECKS: tuple[Check, ...] = (
           "G6: a plan setting or placement gives none, or more than one, of URN, UKPRN and SEN setting type.",
           f"{GUIDE} items 4.7a-c and 5.7a-c (complete only one)", "plan_detail, placement"),
     Check("PARENT-REJECTED", ERROR,
-          "The row's person or request was rejected by another check, so this row is not evaluated either.", OURS,
+          "Rows hanging off a rejected person or request (its requests; its assessment, plan, settings, "
+          "placements, needs, reviews, ...) are not evaluated either. They are counted under this reason; one "
+          "issue on the parent's row lists them.", OURS,
           "request and every table with request_id"),
     Check("AGE-25", QUERY, "Aged 25 at the as-at date: the plan should be ending (end of the academic year).",
           "D2I Annex A SEND check 102a", "person"),
@@ -327,6 +329,17 @@ def take(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(out, index=index, dtype=object)
 
 
+def _texts(values: np.ndarray) -> list[str]:
+    """Provenance text cells as str ("" for missing)."""
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values.tolist()]
+
+
+def _row_numbers(values: np.ndarray) -> list[int | None]:
+    """Provenance row numbers as int (None if missing or not a number)."""
+    out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    return [None if pd.isna(v) else int(v) for v in out.tolist()]
+
+
 def _fmt(v) -> str:
     """A cell value as people read it: dates as YYYY-MM-DD, blanks as empty text."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -423,7 +436,8 @@ class _Run:
         header = self.headers.get((file, sheet, table, fieldname)) or self.headers.get((file, sheet, fieldname))
         return f"{header} ({fieldname})" if header and header != fieldname else fieldname
 
-    def flag(self, issue_id: str, table: str, mask, column: str, message, value=None, severity: str | None = None):
+    def flag(self, issue_id: str, table: str, mask, column: str, message, value=None, severity: str | None = None,
+             reject: bool = True):
         """Record one issue per True row of ``mask``.
 
         ``message`` is a callable taking (position, value) and returning the text after the location; ``value``
@@ -436,32 +450,41 @@ class _Run:
         severity = severity or check.severity
         frame = self.frames[table]
         pos = np.flatnonzero(mask)
-        if severity == ERROR:
+        if severity == ERROR and reject:
             self.errors[table][pos] = True
             reasons = self.reasons[table]
             unset = pos[pd.isna(reasons[pos])]
             reasons[unset] = issue_id
-        files = frame["_file"].to_numpy()[pos] if "_file" in frame else [""] * len(pos)
-        sheets = frame["_sheet"].to_numpy()[pos] if "_sheet" in frame else [""] * len(pos)
-        rows = frame["_row"].to_numpy()[pos] if "_row" in frame else [None] * len(pos)
-        values = value.to_numpy()[pos] if value is not None else [None] * len(pos)
+        n = len(pos)
+        files = _texts(frame["_file"].to_numpy()[pos]) if "_file" in frame else [""] * n
+        sheets = _texts(frame["_sheet"].to_numpy()[pos]) if "_sheet" in frame else [""] * n
+        rows = _row_numbers(frame["_row"].to_numpy()[pos]) if "_row" in frame else [None] * n
+        values = value.to_numpy()[pos] if value is not None else [None] * n
         keys = self.record_ids(table, pos)
         t_order, c_order = self.table_order[table], _ORDER[issue_id]
-        for p, f, sh, r, v, key in zip(pos, files, sheets, rows, values, keys):
-            f = "" if f is None or (isinstance(f, float) and np.isnan(f)) else str(f)
-            sh = "" if sh is None or (isinstance(sh, float) and np.isnan(sh)) else str(sh)
-            try:
-                row = None if r is None or pd.isna(r) else int(r)
-            except (TypeError, ValueError):
-                row = None
-            col = self.column_label(f, sh, table, column) if column else ""
-            where = DataIssue(issue_id, severity, "", f, sh, row, col).location()
-            issue = DataIssue(issue_id, severity, f"{where}: {message(p, v)}", f, sh, row, col, _fmt(v), table, key)
-            self.issues.append((t_order, int(p), c_order, issue))
+        labels: dict[tuple[str, str], str] = {}
+        append = self.issues.append
+        for p, f, sh, row, v, key in zip(pos.tolist(), files, sheets, rows, values, keys):
+            col = labels.get((f, sh))
+            if col is None:
+                col = labels[(f, sh)] = self.column_label(f, sh, table, column) if column else ""
+            # The same text as DataIssue.location(), built inline: this loop runs once per failing row.
+            where = f or "input"
+            if sh:
+                where += f', sheet "{sh}"'
+            if row is not None:
+                where += f", row {row}"
+            if col:
+                where += f', column "{col}"'
+            append((t_order, p, c_order, DataIssue(issue_id, severity, f"{where}: {message(p, v)}", f, sh, row,
+                                                   col, _fmt(v), table, key)))
 
     def record_ids(self, table: str, pos: np.ndarray) -> list[str]:
         frame = self.frames[table]
-        parts = [frame[k].to_numpy()[pos] for k in TABLES[table].key if k in frame]
+        keys = [k for k in TABLES[table].key if k in frame]
+        if len(keys) == 1 and not pd.api.types.is_datetime64_any_dtype(frame[keys[0]].dtype):
+            return _texts(frame[keys[0]].to_numpy()[pos])
+        parts = [frame[k].to_numpy()[pos] for k in keys]
         return [" / ".join(_fmt(v) for v in vals) for vals in zip(*parts)] if parts else [""] * len(pos)
 
     def table_issue(self, issue_id: str, table: str, text: str, column: str = "", value: str = ""):
@@ -833,11 +856,16 @@ def _sen_need(run: _Run) -> None:
     if "sen_need" not in run.frames or not len(run.frames["sen_need"]):
         return
     need = run.frames["sen_need"]
-    has_primary = (need["sen_type_rank"] == "1").groupby(need["request_id"], sort=False).transform("any")
-    bad = ~has_primary.fillna(False).to_numpy() & ~run.blank("sen_need", "request_id") \
-        & ~(run.sole_row("sen_need") & run.blank("sen_need", "sen_type_rank"))
+    codes, uniques = run.factor("sen_need", "request_id")
+    known = codes >= 0
+    primary = np.zeros(len(uniques), dtype=bool)
+    primary[codes[known & (need["sen_type_rank"] == "1").to_numpy()]] = True
+    bad = known & ~primary[np.maximum(codes, 0)] if len(uniques) else known
+    bad &= ~(run.sole_row("sen_need") & run.blank("sen_need", "sen_type_rank"))
     # One query per request: flag its first row only.
-    first = ~need["request_id"].duplicated(keep="first").to_numpy()
+    firsts = first_positions(codes, len(uniques))
+    first = np.zeros(len(need), dtype=bool)
+    first[firsts[firsts >= 0]] = True
     run.flag("SEN-NEED-NO-PRIMARY", "sen_need", bad & first, "sen_type_rank",
              lambda p, v: f'request "{_fmt(v)}" has types of need but none ranked 1 (primary).', need["request_id"])
 
@@ -859,34 +887,50 @@ def _other_codes(run: _Run) -> None:
 def _cascade(run: _Run) -> None:
     """A rejected person rejects their requests; a rejected request rejects every row hanging off it.
 
-    A key counts as rejected only when every row holding it is rejected (a kept first copy keeps it alive)."""
+    A key counts as rejected only when every row holding it is rejected (a kept first copy keeps it alive).
+    The dependent rows are counted as PARENT-REJECTED in the accounting; the issue is raised once, on the
+    parent's row, listing what was not evaluated (on a wide tracker they are all the same spreadsheet row)."""
     def rejected_keys(table: str, col: str) -> np.ndarray:
         codes, uniques = run.factor(table, col)
-        has = codes >= 0
         alive = np.zeros(len(uniques), dtype=bool)
-        alive[codes[has & ~run.errors[table]]] = True
+        alive[codes[(codes >= 0) & ~run.errors[table]]] = True
         return ~alive
 
-    if run.present("person") and "request" in run.frames:
-        dead = rejected_keys("person", "person_id")
-        code, _ = run.link("request", "person_id", "person", "person_id")
-        mask = (code >= 0) & dead[np.maximum(code, 0)] & ~run.errors["request"] if len(dead) else code < -1
-        run.flag("PARENT-REJECTED", "request", mask, "person_id",
-                 lambda p, v: f'person "{_fmt(v)}" was rejected (see its error), so this request is not '
-                              "evaluated.", run.frames["request"]["person_id"])
-    if not run.present("request"):
-        return
-    dead = rejected_keys("request", "request_id")
-    if not dead.any():
-        return
-    for name, frame in run.frames.items():
-        if name in ("person", "request") or "request_id" not in frame:
-            continue
-        code, _ = run.link(name, "request_id", "request", "request_id")
-        mask = (code >= 0) & dead[np.maximum(code, 0)] & ~run.errors[name]
-        run.flag("PARENT-REJECTED", name, mask, "request_id",
-                 lambda p, v: f'request "{_fmt(v)}" was rejected (see its error), so this row is not evaluated.',
-                 frame["request_id"])
+    def cascade(parent: str, key: str, children: list[str]) -> None:
+        if not run.present(parent):
+            return
+        dead = rejected_keys(parent, key)
+        if not dead.any():
+            return
+        held: dict[int, list[str]] = {}
+        for name in children:
+            code, pos = run.link(name, key, parent, key)
+            mask = (code >= 0) & dead[np.maximum(code, 0)] & ~run.errors[name]
+            if not mask.any():
+                continue
+            rows = np.flatnonzero(mask)
+            run.errors[name][rows] = True
+            unset = rows[pd.isna(run.reasons[name][rows])]
+            run.reasons[name][unset] = "PARENT-REJECTED"
+            parents, counts = np.unique(pos[rows], return_counts=True)
+            what = name.replace("_", " ")
+            for p, c in zip(parents.tolist(), counts.tolist()):
+                held.setdefault(p, []).append(what if c == 1 else f"{c} {what} rows")
+        if not held:
+            return
+        mask = np.zeros(len(run.frames[parent]), dtype=bool)
+        mask[list(held)] = True
+        run.flag("PARENT-REJECTED", parent, mask, key,
+                 lambda p, v: f'{parent} "{_fmt(v)}" is rejected ({run.reasons[parent][p]}), so its '
+                              f'{", ".join(held[p])} '
+                              f'{"is" if len(held[p]) == 1 and " rows" not in held[p][0] else "are"} not evaluated '
+                              "either.", run.frames[parent][key], severity=ERROR, reject=False)
+
+    if "request" in run.frames:
+        cascade("person", "person_id", ["request"])
+    children = [n for n in TABLES if n in run.frames and n not in ("person", "request")
+                and "request_id" in run.frames[n]]
+    cascade("request", "request_id", children)
 
 
 def check_dataset(dataset: Dataset, as_at: dt.date) -> QualityResult:

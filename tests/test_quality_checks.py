@@ -340,3 +340,12 @@ def test_reader_error_rejects_its_row_without_a_second_issue():
     assert result.reasons["request"].tolist() == ["DATE-NOT-A-DATE"]
     assert "RECEIVED-DATE-MISSING" not in ids(result)
     assert result.reasons["assessment"].tolist() == ["PARENT-REJECTED"]
+
+
+def test_cascade_is_explained_once_on_the_parent_row():
+    _, result = run({("request", 0): {"received_date": None}})
+    notes = [i for i in result.issues if i.issue_id == "PARENT-REJECTED"]
+    assert len(notes) == 1 and notes[0].table == "request" and notes[0].row == 2
+    assert notes[0].message.endswith(
+        'request "R1" is rejected (RECEIVED-DATE-MISSING), so its assessment, named plan, plan detail, active '
+        "plan, placement, sen need, review are not evaluated either.")
