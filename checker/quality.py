@@ -49,13 +49,19 @@ class Check:
 
 CHECKS: tuple[Check, ...] = (
     Check("REQUIRED-MISSING", ERROR,
-          "A required field or a key field is blank, so the record cannot be identified or linked.",
+          "A required field or a key field is blank, so the record cannot be identified or linked (but see "
+          "RANK-MISSING and KEY-PART-MISSING).",
           f"{OURS}; data dictionary (required and key fields)"),
     Check("RANK-MISSING", QUERY,
           "A setting or type of need has no rank but is the only one for its request, so it is taken as the "
           "primary (rank 1). Raised once per table when the input has no rank column at all (wide LA trackers), "
           "otherwise per row. With two or more rows for the request a blank rank is REQUIRED-MISSING.",
           f"{GUIDE} items 4.7d, 5.7d, 5.8b", "plan_detail, placement, sen_need"),
+    Check("KEY-PART-MISSING", QUERY,
+          "A key field after request_id (review meeting date, placement entry date, advice type, ...) is blank on "
+          "the request's only row in that table, so the row is kept (SEN2 2023 returns have no ReviewMeeting). "
+          "Once per table when the input has no such column at all. With two or more rows for the request it is "
+          "REQUIRED-MISSING.", OURS, "placement, review, advice, health_provision"),
     Check("DATE-INVALID", ERROR,
           "A date column holds something that is not a date (normally caught by the reader).", OURS),
     Check("CODE-INVALID", ERROR,
@@ -550,6 +556,13 @@ def _reader_errors(run: _Run) -> None:
         run.reasons[name][unset] = matched["reason"].to_numpy()[pd.isna(run.reasons[name][pos])]
 
 
+def _secondary_key(name: str, col: str) -> bool:
+    """A key field after request_id (rank, meeting date, entry date, ...): only needed to tell a request's rows
+    apart, so a blank one on the request's only row in the table is no obstacle."""
+    key = TABLES[name].key
+    return len(key) > 1 and key[0] == "request_id" and col in key[1:]
+
+
 def _required(run: _Run) -> None:
     for name, frame in run.frames.items():
         t = TABLES[name]
@@ -558,15 +571,18 @@ def _required(run: _Run) -> None:
             if col not in frame:
                 continue
             missing = run.blank(name, col)
-            if RANK_KEYS.get(name) == col and missing.any():
+            if _secondary_key(name, col) and missing.any() and "request_id" in frame:
                 sole = run.sole_row(name) & missing
-                if missing.all() and sole.any():  # the input has no rank column at all
-                    run.table_issue("RANK-MISSING", name, f"{col} is not given; each request has one row here, "
-                                                          "taken as the primary (rank 1).", column=col)
+                rank = RANK_KEYS.get(name) == col
+                issue_id = "RANK-MISSING" if rank else "KEY-PART-MISSING"
+                outcome = "taken as the primary (rank 1)" if rank else "kept"
+                if missing.all() and sole.any():  # the input has no such column at all
+                    run.table_issue(issue_id, name, f"{col} is not given; where a request has one {name} row it "
+                                                    f"is {outcome}.", column=col)
                 else:
-                    run.flag("RANK-MISSING", name, sole, col,
-                             lambda p, v, col=col: f"{col} is blank; this is the only row for its request, so it "
-                                                   "is taken as the primary (rank 1).")
+                    run.flag(issue_id, name, sole, col,
+                             lambda p, v, col=col, outcome=outcome: f"{col} is blank; this is the only {name} row "
+                                                                    f"for its request, so it is {outcome}.")
                 missing = missing & ~sole
             run.flag("REQUIRED-MISSING", name, missing, col,
                      lambda p, v, col=col: f"{col} is blank; it is required to identify or link this {name} row.")

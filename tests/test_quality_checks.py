@@ -78,6 +78,10 @@ FAILING = [
     ("required id missing", {("request", 0): {"person_id": None}}, None, "REQUIRED-MISSING", "request", ERROR),
     ("key field missing", None, {"review": [{"request_id": "R1", "decision_date": "2025-05-20"}]},
      "REQUIRED-MISSING", "review", ERROR),
+    ("key date missing on the only row", {("placement", 0): {"entry_date": None}},
+     {"placement": [{"request_id": "R2", "placement_rank": "1", "urn": "123456", "entry_date": "2024-09-01"}],
+      "request": [{"request_id": "R2", "person_id": "P1", "received_date": "2025-01-06", "request_outcome": "A"}]},
+     "KEY-PART-MISSING", "placement", QUERY),
     ("rank missing on one of two", None, {"plan_detail": [{"request_id": "R1", "urn": "654321"}]},
      "REQUIRED-MISSING", "plan_detail", ERROR),
     ("rank missing on the only row", {("sen_need", 0): {"sen_type_rank": None}},
@@ -349,3 +353,10 @@ def test_cascade_is_explained_once_on_the_parent_row():
     assert notes[0].message.endswith(
         'request "R1" is rejected (RECEIVED-DATE-MISSING), so its assessment, named plan, plan detail, active '
         "plan, placement, sen need, review are not evaluated either.")
+
+
+def test_sen2_2023_review_without_meeting_date_is_kept():
+    _, result = run({("review", 0): {"meeting_date": None}})
+    (note,) = [i for i in result.issues if i.issue_id == "KEY-PART-MISSING"]
+    assert note.row is None and "meeting_date is not given" in note.message
+    assert not result.rejected["review"].any()
