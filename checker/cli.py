@@ -439,6 +439,28 @@ def trend(db, date_from, date_to, out_dir):
         click.echo(f"  {path}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but localhost requires a password, set at first run.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--data", "data_dir", default="sendcheck-web", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for uploads, reports, the history and the app's key (readable by you only).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+def serve(host, port, data_dir, no_browser):
+    """A local web app: upload the month's extract, check the column mapping, view and download the reports.
+
+    \b
+    Examples:
+      sendcheck serve
+      sendcheck serve --port 8090 --data D:\\sendcheck-data
+      sendcheck serve --host 0.0.0.0        # other computers can reach it; asks for a password
+    """
+    from .web import serve as run_server
+
+    run_server(host, port, data_dir, open_browser=not no_browser)
+
+
 @main.command("settings")
 def settings_cmd():
     """The documented readings of ambiguous law and their defaults (change with --set KEY=VALUE)."""
