@@ -30,8 +30,8 @@ def _cell(value) -> str:
 
 def findings_records(findings: pd.DataFrame) -> list[dict]:
     frame = findings[FINDING_COLUMNS].copy()
-    for col in DATE_COLUMNS:
-        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    for col in DATE_COLUMNS:  # an empty run's frame has object columns: coerce rather than trust the dtype
+        frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
     frame = frame.astype(object).where(frame.notna(), None)
     return frame.to_dict("records")
 
