@@ -123,6 +123,8 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
     raw = path.read_bytes()
     notes: list[DataIssue] = []
     enc = encoding or "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export: UTF-16 with its mark
+        enc = "utf-16"
     try:
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:
@@ -146,10 +148,24 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
         try:
             frame = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
         except pd.errors.ParserError as exc:
-            raise InputError(f"{path.name}: the CSV cannot be read ({exc}); check for an unclosed quote.") from None
+            line = _unclosed_quote_line(text)
+            where = f"{path.name}, row {line}" if line else path.name
+            what = "a quote opened here is never closed" if line else f"the CSV cannot be read ({exc})"
+            raise InputError(f"{where}: {what}; check for a stray double quote (\") in that row, or save the "
+                             "file again as CSV from Excel.") from None
     frame = frame.fillna("")
     frame.columns = range(frame.shape[1])
     return Grid(path.name, "", frame, text_only=True, notes=notes)
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The row (1-based, as a spreadsheet counts them) where a quoted cell opens and never closes."""
+    import re
+
+    opened_at = None
+    for m in re.finditer('"', text):
+        opened_at = None if opened_at is not None else m.start()
+    return text.count("\n", 0, opened_at) + 1 if opened_at is not None else None
 
 
 def _sniff_separator(sample: str) -> str:
