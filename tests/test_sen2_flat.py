@@ -277,3 +277,19 @@ def test_workbook_without_module_sheets(tmp_path):
     wb.save(tmp_path / "notes.xlsx")
     with pytest.raises(InputError, match="no SEN2 module sheets"):
         read_sen2_workbook(tmp_path / "notes.xlsx")
+
+
+def test_blade_row_with_extra_cells_is_reported_not_dropped(tmp_path):
+    (tmp_path / "x_person.csv").write_text("persontableid,upn\n1,A1\n2,A2,stray\n")
+    ds = read_sen2_blade([tmp_path / "x_person.csv"])
+    assert list(ds.table("person")["person_id"]) == ["1", "2"]
+    [issue] = issues(ds, "CSV-EXTRA-CELLS")
+    assert issue.row == 3 and issue.severity == ERROR and "stray" in issue.value
+
+
+def test_number_too_big_for_a_date_is_a_bad_date(tmp_path):
+    (tmp_path / "x_person.csv").write_text("persontableid,personbirthdate\n1,202206\n2,2012-Mar-04 00:00:00\n")
+    ds = read_sen2_blade([tmp_path / "x_person.csv"])
+    [issue] = issues(ds, "DATE-NOT-A-DATE")
+    assert (issue.row, issue.value) == (2, "202206")
+    assert ds.table("person")["birth_date"].iloc[1] == pd.Timestamp("2012-03-04")

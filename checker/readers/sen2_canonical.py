@@ -108,7 +108,7 @@ def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
     """ISO text (all of an XML return) and the profile's own formats (COLLECT's ``2024-Jan-08 00:00:00``) in
     vectorised passes; anything left, if any, through the general parser."""
     if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return parse_date_series(values, formats=formats)
+        return _general_dates(values, formats)
     text = values.astype(object).where(values.notna(), None).str.strip()
     dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     todo = text.notna() & (text != "")
@@ -122,9 +122,38 @@ def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
             todo[ok[ok].index] = False
     bad = pd.Series(False, index=values.index, dtype=bool)
     if todo.any():
-        rest, rest_bad = parse_date_series(values[todo], formats=formats)
+        rest, rest_bad = _general_dates(values[todo], formats)
         dates[todo] = rest
         bad[todo] = rest_bad
+    return dates, bad
+
+
+_SERIAL_LAST = 73415  # 2100-12-31 as an Excel serial; a bigger number in a date cell is not a date
+
+
+def _general_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
+    """parse_date_series, with numbers too large to be plausible serial dates set aside as bad first
+    (the general parser cannot hold dates past 2262)."""
+    numeric = pd.to_numeric(values.map(lambda v: v if isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                                       else None), errors="coerce")
+    huge = numeric.notna() & ((numeric > _SERIAL_LAST) | (numeric < 0))
+    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    bad = huge.copy().astype(bool)
+    rest = values[~huge]
+    if len(rest):
+        try:
+            got, got_bad = parse_date_series(rest, formats=formats)
+        except (ValueError, OverflowError):  # a cell the general parser cannot hold: judge cells one by one
+            got = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
+            got_bad = pd.Series(False, index=rest.index, dtype=bool)
+            for i, v in rest.items():
+                try:
+                    d, b = parse_date_series(pd.Series([v], dtype=object), formats=formats)
+                    got.at[i], got_bad.at[i] = d.iloc[0], bool(b.iloc[0])
+                except (ValueError, OverflowError):
+                    got_bad.at[i] = True
+        dates[~huge] = got
+        bad[~huge] = got_bad
     return dates, bad
 
 

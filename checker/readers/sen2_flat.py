@@ -9,7 +9,9 @@ person and request ids, as reading the XML of the same return.
 
 from __future__ import annotations
 
+import csv
 import fnmatch
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -100,7 +102,7 @@ def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PRO
             header.update(_blade_header(frame))
             continue
         spec = _spec_for(prof, p.name, module)
-        modules.setdefault(module, []).append(_Sheet(p.name, "", frame, 2, spec))
+        modules.setdefault(module, []).append(_Sheet(p.name, "", frame, None, spec))
     ds = _build(modules, prof, issues)
     ds.header.update(header)
     ds.sources = [p.name for p in paths]
@@ -108,21 +110,60 @@ def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PRO
 
 
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[DataIssue]]:
-    issues = []
+    """The CSV as a frame of strings under its header row. Rows with more cells than the header keep the
+    first cells and the rest are reported, never dropped silently."""
+    issues: list[DataIssue] = []
     try:
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-        except UnicodeDecodeError:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
-            issues.append(query("CSV-ENCODING", f"{path.name} is not UTF-8; it was read as Windows-1252 "
-                                f"(check names with accents).", file=path.name))
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path.name} is empty; expected a Blade CSV with a header row.") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path.name} is not a readable CSV file ({str(exc).strip()[:160]}).") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    for enc in (encoding, "cp1252", "latin-1"):
+        try:
+            text = data.decode(enc)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if enc != encoding:
+        issues.append(query("CSV-ENCODING", f"{path.name} is not {encoding}; it was read as "
+                            f"{'Windows-1252' if enc == 'cp1252' else 'Latin-1'} (check names with accents).",
+                            file=path.name))
+    try:
+        rows = list(csv.reader(io.StringIO(text.replace("\x00", ""), newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{path.name} is not a readable CSV file ({exc}).") from None
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise InputError(f"{path.name} is empty; expected a Blade CSV with a header row.")
+    header = [c.strip() for c in rows[0]]
+    width = len(header)
+    body = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            extra = ",".join(row[width:])
+            issues.append(error("CSV-EXTRA-CELLS", f"{path.name}, row {n}: {len(row)} cells but the header has "
+                                f"{width}; the extra cells ({extra[:60]!r}) are not read. Check for a stray comma.",
+                                file=path.name, row=n, value=extra[:200]))
+        body.append((n, (row + [""] * width)[:width]))
+    names = _unique_names(header)
+    frame = pd.DataFrame([r for _, r in body], columns=range(width), dtype=object) if body else \
+        pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    frame.columns = names
+    frame = frame.loc[:, [h != "" for h in header]]
+    frame.index = pd.Index([n for n, _ in body], dtype=object) if body else pd.RangeIndex(0)
     return frame, issues
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Column names with repeats numbered ("urn", "urn (2)") so no column hides another."""
+    seen: dict[str, int] = {}
+    names = []
+    for h in header:
+        seen[h] = seen.get(h, 0) + 1
+        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return names
 
 
 def _blade_header(frame: pd.DataFrame) -> dict[str, str]:
@@ -232,10 +273,10 @@ def _grid_to_frame(rows: list[list], spec: SheetSpec, module: str) -> tuple[pd.D
 class _Sheet:
     def __init__(self, file: str, sheet: str, frame: pd.DataFrame, first_row: int, spec: SheetSpec):
         self.file, self.sheet, self.spec = file, sheet, spec
-        if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
-            rows = pd.Series(frame.index, dtype=object)  # already spreadsheet row numbers
-        else:
+        if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and first_row is not None:
             rows = pd.Series(range(first_row, first_row + len(frame)), dtype=object)
+        else:
+            rows = pd.Series(list(frame.index), dtype=object)  # already spreadsheet row numbers
         self.frame = frame.reset_index(drop=True)
         self.rows = rows.reset_index(drop=True)
 
