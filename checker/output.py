@@ -28,29 +28,31 @@ def _cell(value) -> str:
     return str(value)
 
 
-def findings_records(findings: pd.DataFrame) -> list[dict]:
-    frame = findings[FINDING_COLUMNS].copy()
-    for col in DATE_COLUMNS:  # an empty run's frame has object columns: coerce rather than trust the dtype
-        frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
-    frame = frame.astype(object).where(frame.notna(), None)
-    return frame.to_dict("records")
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col].dtype):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = inert_text(out[col])
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
+    """One JSON object per finding, keys in FINDING_COLUMNS order, dates as YYYY-MM-DD, missing as null.
+
+    Serialised by pandas' C encoder: a national run has millions of findings.
+    """
+    frame = findings[FINDING_COLUMNS].copy()
+    for col in DATE_COLUMNS:
+        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    frame["days_late"] = frame["days_late"].astype("Int64")
+    # pandas escapes "/" as "\/" (valid JSON, but noisy); every real backslash is doubled, so this is exact
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").replace("\\/", "/")
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for rec in findings_records(findings):
-            fh.write(json.dumps({k: rec[k] for k in FINDING_COLUMNS}, ensure_ascii=False, sort_keys=False,
-                                default=_cell) + "\n")
+        fh.write(text if text.endswith("\n") or not text else text + "\n")
 
 
 def status_counts(findings: pd.DataFrame) -> dict[str, dict[str, int]]:

@@ -17,47 +17,70 @@ from .views import build_views
 ENGINES = ("vectorised", "durable")
 
 
-def _fmt(d) -> str:
-    return "" if pd.isna(d) else pd.Timestamp(d).strftime("%d %b %Y")
+def _date_text(values) -> np.ndarray:
+    """Dates as "26 May 2025" ("" when missing). Formatted once per distinct date: a national run has a few
+    thousand distinct dates among millions of findings."""
+    codes, uniques = pd.factorize(pd.Series(values))
+    texts = np.array([pd.Timestamp(u).strftime("%d %b %Y") for u in uniques] + [""], dtype=object)
+    return texts[codes]
 
 
-def _days(n) -> str:
-    return f"{int(n)} day" + ("" if abs(int(n)) == 1 else "s")
+def _days_text(values) -> np.ndarray:
+    codes, uniques = pd.factorize(pd.Series(values, dtype="Int64"))
+    texts = np.array([f"{int(n)} day" + ("" if abs(int(n)) == 1 else "s") for n in uniques] + [""], dtype=object)
+    return texts[codes]
 
 
-def _message(rule: Rule, status: str, start, due, stop, days_late, label, as_at) -> str:
-    if status == "excepted":
-        return f"{rule.title}: exception recorded ({label}); the time limit does not apply, act as soon as practicable."
-    if status == "insufficient_data":
-        what = "clock start date" if pd.isna(start) else "deadline (a date it depends on)"
-        return f"{rule.title}: cannot be checked because the {what} is missing."
+def _messages(rule: Rule, status: np.ndarray, start, due, stop, days_late, label, as_at) -> np.ndarray:
+    """One sentence per finding, built per status over whole arrays."""
+    n = len(status)
+    title = rule.title + ": "
+    due_t, stop_t = _date_text(due), _date_text(stop)
+    late_t = _days_text(days_late)
+    left = (pd.Series(due) - pd.Timestamp(as_at)).dt.days.to_numpy()
+    left_t = _days_text(pd.Series(left).where(pd.Series(due).notna().to_numpy()).astype("Int64"))
+    label_t = np.array([str(x) if isinstance(x, str) else "" for x in label], dtype=object)
+    out = np.full(n, "", dtype=object)
+
+    def put(which, *parts):
+        mask = status == which
+        if mask.any():
+            text = np.full(mask.sum(), title, dtype=object)
+            for part in parts:
+                text = text + (part[mask] if isinstance(part, np.ndarray) else part)
+            out[mask] = text
+
+    put("excepted", "exception recorded (", label_t, "); the time limit does not apply, act as soon as practicable.")
+    missing_start = pd.isna(pd.Series(start)).to_numpy()
+    what = np.where(missing_start, "clock start date", "deadline (a date it depends on)").astype(object)
+    put("insufficient_data", "cannot be checked because the ", what, " is missing.")
     if rule.is_window:
-        if status == "compliant":
-            return f"{rule.title}: done {_fmt(stop)}, not before {_fmt(due)}."
-        if status == "late":
-            return f"{rule.title}: done {_fmt(stop)}, {_days(days_late)} before the period ended ({_fmt(due)} was the earliest day)."
-        return f"{rule.title}: not done yet; not before {_fmt(due)}."
-    if status == "compliant":
-        return f"{rule.title}: done {_fmt(stop)}, on time (deadline {_fmt(due)})."
-    if status == "late":
-        return f"{rule.title}: done {_fmt(stop)}, {_days(days_late)} after the deadline of {_fmt(due)}."
-    if status == "overdue":
-        return f"{rule.title}: not done; the deadline of {_fmt(due)} passed {_days(days_late)} ago."
-    if status == "due_soon":
-        left = (pd.Timestamp(due) - pd.Timestamp(as_at)).days
-        return f"{rule.title}: not done; due {_fmt(due)} ({_days(left)} left)."
-    return f"{rule.title}: not yet due (deadline {_fmt(due)})."
+        put("compliant", "done ", stop_t, ", not before ", due_t, ".")
+        put("late", "done ", stop_t, ", ", late_t, " before the period ended (", due_t, " was the earliest day).")
+        put("pending", "not done yet; not before ", due_t, ".")
+    else:
+        put("compliant", "done ", stop_t, ", on time (deadline ", due_t, ").")
+        put("late", "done ", stop_t, ", ", late_t, " after the deadline of ", due_t, ".")
+        put("overdue", "not done; the deadline of ", due_t, " passed ", late_t, " ago.")
+        put("due_soon", "not done; due ", due_t, " (", left_t, " left).")
+        put("pending", "not yet due (deadline ", due_t, ").")
+    return out
 
 
-def _note(rule: Rule, status: str, due, alt, stop, as_at, settings: Settings) -> str:
-    """Flag a finding that the other reading of an ambiguous counting rule would score differently."""
-    if status not in ("compliant", "due_soon", "pending") or pd.isna(alt) or pd.isna(due) or alt == due or rule.is_window:
-        return ""
-    when = stop if not pd.isna(stop) else pd.Timestamp(as_at)
-    if alt < when <= due:
-        return ("on time under the current reading, late under the other "
-                f"({'Day-1' if 'weeks' in str(rule.clock.get('deadline')) else 'strict'} counting: last day {_fmt(alt)})")
-    return ""
+def _notes(rule: Rule, status: np.ndarray, due, alt, stop, as_at) -> np.ndarray:
+    """Flag findings that the other reading of an ambiguous counting rule would score differently."""
+    out = np.full(len(status), "", dtype=object)
+    if rule.is_window:
+        return out
+    due, alt, stop = pd.Series(due), pd.Series(alt), pd.Series(stop)
+    when = stop.where(stop.notna(), pd.Timestamp(as_at))
+    hit = (pd.Series(status).isin(["compliant", "due_soon", "pending"]) & due.notna() & alt.notna() & (alt != due)
+           & (alt < when) & (when <= due)).to_numpy()
+    if hit.any():
+        counting = "Day-1" if "weeks" in str(rule.clock.get("deadline")) else "strict"
+        alt_t = _date_text(alt)
+        out[hit] = f"on time under the current reading, late under the other ({counting} counting: last day " + alt_t[hit] + ")"
+    return out
 
 
 def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings, engine: str = "vectorised") -> pd.DataFrame:
@@ -106,15 +129,10 @@ def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings, eng
         "title": rule.title,
         "urn": _col(rows, "urn"),
     })
-    out["message"] = [
-        _message(rule, s, a, d, p, dl, lab, as_at)
-        for s, a, d, p, dl, lab in zip(out["status"], out["clock_start"], out["due_date"], out["stopped_date"],
-                                       out["days_late"], out["exception"])
-    ]
-    out["note"] = [
-        _note(rule, s, d, alt, p, as_at, settings)
-        for s, d, alt, p in zip(out["status"], out["due_date"], facts.alt_due.to_numpy(), out["stopped_date"])
-    ]
+    status_arr = out["status"].to_numpy(dtype=object)
+    out["message"] = _messages(rule, status_arr, out["clock_start"], out["due_date"], out["stopped_date"],
+                               out["days_late"], out["exception"].to_numpy(dtype=object), as_at)
+    out["note"] = _notes(rule, status_arr, out["due_date"], facts.alt_due.to_numpy(), out["stopped_date"], as_at)
     return out[FINDING_COLUMNS]
 
 

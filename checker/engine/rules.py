@@ -23,6 +23,9 @@ DEADLINE_KINDS = ("weeks", "days", "days_beginning_with", "working_days", "worki
 CONDITION_OPS = ("in", "not_in", "equals", "not_equals", "present", "lt", "le", "gt", "ge", "any")
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
+
+
 class RuleFileError(Exception):
     """A rule file is malformed; the message names the file, the rule and the key."""
 
@@ -199,7 +202,7 @@ def load_rules(directory: Path | None = None) -> list[Rule]:
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise RuleFileError(f"{path.name}: not valid YAML: {exc}") from None
         if not isinstance(doc, dict) or "rules" not in doc or "family" not in doc:
