@@ -293,3 +293,9 @@ def test_number_too_big_for_a_date_is_a_bad_date(tmp_path):
     [issue] = issues(ds, "DATE-NOT-A-DATE")
     assert (issue.row, issue.value) == (2, "202206")
     assert ds.table("person")["birth_date"].iloc[1] == pd.Timestamp("2012-03-04")
+
+
+def test_blade_rows_numbered_as_seen_with_blank_lines(tmp_path):
+    (tmp_path / "x_person.csv").write_text("\npersontableid,upn\n1,A1\n\n2,A2\n")
+    person = read_sen2_blade([tmp_path / "x_person.csv"]).table("person")
+    assert list(person["_row"]) == [3, 5]

@@ -127,18 +127,39 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[DataIssue]]
         issues.append(query("CSV-ENCODING", f"{path.name} is not {encoding}; it was read as "
                             f"{'Windows-1252' if enc == 'cp1252' else 'Latin-1'} (check names with accents).",
                             file=path.name))
+    text = text.replace("\x00", "")
+    try:  # the usual, well-formed export: pandas' C parser, no per-row Python work
+        grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                           skip_blank_lines=False, engine="c")
+        fast = True
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        fast = False
+    if fast:
+        grid = grid.fillna("")
+        blank = grid.eq("").all(axis=1).to_numpy()
+        first = int(blank.argmin()) if not blank.all() else None
+        if first is None:
+            raise InputError(f"{path.name} is empty; expected a Blade CSV with a header row.")
+        header = [str(c).strip() for c in grid.iloc[first]]
+        frame = grid.iloc[first + 1:].copy()
+        frame.columns = _unique_names(header)
+        frame.index = pd.Index(range(first + 2, first + 2 + len(frame)), dtype=object)  # rows as a person sees them
+        frame = frame[~blank[first + 1:]]
+        return frame.loc[:, [h != "" for h in header]], issues
     try:
-        rows = list(csv.reader(io.StringIO(text.replace("\x00", ""), newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a readable CSV file ({exc}).") from None
+    skipped = 0
     while rows and not any(c.strip() for c in rows[0]):
         rows.pop(0)
+        skipped += 1
     if not rows:
         raise InputError(f"{path.name} is empty; expected a Blade CSV with a header row.")
     header = [c.strip() for c in rows[0]]
     width = len(header)
     body = []
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in enumerate(rows[1:], start=2 + skipped):
         if not any(c.strip() for c in row):
             continue
         if len(row) > width and any(c.strip() for c in row[width:]):
