@@ -35,7 +35,7 @@ TEXT_FORMATS = (
 
 EXCEL_1900_EPOCH = pd.Timestamp("1899-12-30")  # serial 1 = 1900-01-01 allowing for Excel's 1900 leap-year bug
 EXCEL_1904_EPOCH = pd.Timestamp("1904-01-01")
-SERIAL_MIN, SERIAL_MAX = 1, 2958465  # 1900-01-01 .. 9999-12-31
+SERIAL_MIN, SERIAL_MAX = 1, 73415  # 1900-01-01 .. 2100-12-31 (Excel goes to 9999; pandas and plausibility stop at 2100)
 PLAUSIBLE_MIN = pd.Timestamp("1900-01-01")
 PLAUSIBLE_MAX = pd.Timestamp("2100-12-31")
 

@@ -85,3 +85,11 @@ def test_age_on_29_february_birthday():
 def test_bank_holidays_come_from_the_library():
     hols = set(calendar.bank_holidays(2025, 2025).astype(str))
     assert {"2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26", "2025-04-18"} <= hols
+
+
+def test_big_numbers_in_date_cells_are_not_dates():
+    from checker.dates import parse_date_series
+
+    parsed, bad = parse_date_series(pd.Series([202206, "202206", 2958465.0, 45678], dtype=object))
+    assert bad.tolist() == [True, True, True, False]
+    assert parsed.iloc[3] == pd.Timestamp("2025-01-21")
