@@ -95,6 +95,7 @@ def parse_date_series(values: pd.Series, *, formats: tuple[str, ...] | None = No
 
     bad = pd.Series(False, index=index, dtype=bool)
     bad[todo.index] = True
+    bad |= is_num & result.isna()  # a number that is no plausible Excel serial date (e.g. 202206)
     out_of_range = result.notna() & ((result < PLAUSIBLE_MIN) | (result > PLAUSIBLE_MAX))
     if out_of_range.any():
         bad |= out_of_range
