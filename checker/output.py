@@ -28,6 +28,19 @@ def _cell(value) -> str:
     return str(value)
 
 
+def inert_text(values: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV injection").
+
+    Managers open findings.csv and data_issues.csv in Excel, and a surname typed as =HYPERLINK(...) in the case
+    system must not become a live formula there. findings.jsonl keeps every value exactly as read.
+    """
+    from .reports.safety import FORMULA_TRIGGERS
+
+    text = values.astype(object)
+    risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_TRIGGERS))
+    return text.where(~risky, "'" + text.astype(str)) if risky.any() else values
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for col in out.columns:
@@ -46,8 +59,8 @@ def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
     Serialised by pandas' C encoder: a national run has millions of findings.
     """
     frame = findings[FINDING_COLUMNS].copy()
-    for col in DATE_COLUMNS:
-        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    for col in DATE_COLUMNS:  # an empty run's frame has object columns: coerce rather than trust the dtype
+        frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
     frame["days_late"] = frame["days_late"].astype("Int64")
     # pandas escapes "/" as "\/" (valid JSON, but noisy); every real backslash is doubled, so this is exact
     text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").replace("\\/", "/")
