@@ -108,7 +108,8 @@ CHECKS: tuple[Check, ...] = (
     Check("AGE-25", QUERY, "Aged 25 at the as-at date: the plan should be ending (end of the academic year).",
           "D2I Annex A SEND check 102a", "person"),
     Check("DATE-FUTURE", QUERY,
-          "A date after the as-at date (due dates excepted): it cannot have happened yet.",
+          "A date after the as-at date: it cannot have happened yet (due dates and planned events excepted, e.g. "
+          "phase_transfer_due_date, post16_transfer_date).",
           "D2I Annex A SEND checks 105a-d"),
     Check("DATE-ORDER-QUERY", QUERY,
           "SEN2 active plan: the latest review decision (LastReview) is before the latest review meeting; it may "
@@ -155,8 +156,16 @@ CHECKS: tuple[Check, ...] = (
 _BY_ID = {c.issue_id: c for c in CHECKS}
 _ORDER = {c.issue_id: i for i, c in enumerate(CHECKS)}
 
-# Dates that are expected to lie in the future (deadlines), or checked by an age check instead.
-NOT_FUTURE_CHECKED = {("active_plan", "phase_transfer_due_date"), ("person", "birth_date")}
+# Dates that are expected to lie in the future (deadlines, planned events), or checked by an age check instead.
+NOT_FUTURE_CHECKED = {("active_plan", "phase_transfer_due_date"), ("active_plan", "post16_transfer_date"),
+                      ("person", "birth_date")}
+
+
+def _may_be_future(table: str, f) -> bool:
+    """Deadlines and planned events may lie after the as-at date; everything else records something done."""
+    text = f.description.lower()
+    return (table, f.name) in NOT_FUTURE_CHECKED or "due" in f.name.split("_") or text.startswith("planned") \
+        or "date by which" in text
 
 # (table, earlier field, later field): the later must not be before the earlier.
 SAME_ROW_ORDER = (
@@ -778,7 +787,7 @@ def _date_order(run: _Run) -> None:
 def _future(run: _Run) -> None:
     for name, frame in run.frames.items():
         for f in TABLES[name].fields:
-            if f.kind != DATE or f.name not in frame or (name, f.name) in NOT_FUTURE_CHECKED:
+            if f.kind != DATE or f.name not in frame or _may_be_future(name, f):
                 continue
             s = frame[f.name]
             bad = (s > run.as_at).fillna(False).to_numpy()
