@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ERROR, QUERY, DataIssue, Dataset
-from .model import CODE, DATE, FLAG, TABLES, YES_NO
+from .model import CODE, DATE, FLAG, TABLES, YES_NO, empty_frame
 
 GUIDE = "DfE SEN2 guide"
 OURS = "sendcheck data check"
@@ -371,6 +371,22 @@ def _age(birth: pd.Series, ref: pd.Series) -> pd.Series:
     return years - before_birthday.astype("float")
 
 
+def _complete(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every canonical and provenance column (a copy only if some were missing)."""
+    missing = [c for c in TABLES[name].columns if c not in frame.columns]
+    missing_prov = [c for c in ("_file", "_sheet", "_row") if c not in frame.columns]
+    if not missing and not missing_prov:
+        return frame
+    frame = frame.copy()
+    base = empty_frame(name)
+    for c in missing:
+        frame[c] = pd.Series([pd.NaT] * len(frame) if base[c].dtype.kind == "M" else [None] * len(frame),
+                             index=frame.index, dtype=base[c].dtype)
+    for c in missing_prov:
+        frame[c] = None if c == "_row" else ""
+    return frame
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The collector: every check reports (table, failing rows, column, message per row) here.
 
@@ -379,7 +395,7 @@ class _Run:
     def __init__(self, dataset: Dataset, as_at: dt.date):
         self.dataset = dataset
         self.as_at = pd.Timestamp(as_at)
-        self.frames = {name: frame for name, frame in dataset.tables.items() if name in TABLES}
+        self.frames = {name: _complete(name, frame) for name, frame in dataset.tables.items() if name in TABLES}
         self.issues: list[tuple[int, int, int, DataIssue]] = []  # (table order, row position, check order, issue)
         self.errors = {name: np.zeros(len(f), dtype=bool) for name, f in self.frames.items()}
         self.reasons = {name: np.full(len(f), None, dtype=object) for name, f in self.frames.items()}

@@ -360,3 +360,12 @@ def test_sen2_2023_review_without_meeting_date_is_kept():
     (note,) = [i for i in result.issues if i.issue_id == "KEY-PART-MISSING"]
     assert note.row is None and "meeting_date is not given" in note.message
     assert not result.rejected["review"].any()
+
+
+def test_table_missing_columns_and_provenance_does_not_crash():
+    ds = Dataset()
+    ds.tables["request"] = pd.DataFrame({"request_id": ["R1", "R1"], "person_id": ["P1", None]})
+    result = check_dataset(ds, AS_AT)
+    assert result.reasons["request"].tolist() == [None, "REQUIRED-MISSING"]
+    issue = next(i for i in result.issues if i.issue_id == "REQUIRED-MISSING")
+    assert issue.row is None and issue.message.startswith('input, column "person_id": ')
