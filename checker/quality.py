@@ -124,6 +124,9 @@ CHECKS: tuple[Check, ...] = (
     Check("UPN-DUPLICATE", QUERY, "The same UPN is given for more than one person.",
           "D2I Annex A SEND check 109", "person"),
     Check("ULN-FORMAT", QUERY, "ULN is not 10 digits.", "SEN2 item 1.7b; Learning Records Service", "person"),
+    Check("ULN-CHECK-DIGIT", QUERY,
+          "ULN check digit (10th digit) does not match the first nine (weights 10..2, modulo 11), or is the "
+          "placeholder 9999999999.", "ESFA ILR validation ULN_04 (ULN check digit, derived data DD01)", "person"),
     Check("IDENTIFIER-MISSING", QUERY,
           "Neither UPN nor ULN is given and no reason (UPNunknown) is recorded.",
           f"{GUIDE} item 1.7c; D2I Annex A SEND check 107", "person"),
@@ -353,6 +356,24 @@ def _row_numbers(values: np.ndarray) -> list[int | None]:
     """Provenance row numbers as int (None if missing or not a number)."""
     out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
     return [None if pd.isna(v) else int(v) for v in out.tolist()]
+
+
+def uln_check_digit_bad(uln: pd.Series) -> np.ndarray:
+    """True where a 10-digit ULN fails its check digit: sum of the first nine digits x 10..2, modulo 11, must be
+    non-zero and 10 minus it must equal the last digit (ESFA's DD01). The placeholder 9999999999 also fails;
+    a leading zero cannot occur in a real ULN."""
+    present = ~blank(uln)
+    bad = np.zeros(len(uln), dtype=bool)
+    if not present.any():
+        return bad
+    cp = _codepoints(uln.to_numpy(dtype=object)[present], 11).astype(np.int64)
+    digits = cp[:, :10] - 48
+    shaped = ((digits >= 0) & (digits <= 9)).all(axis=1) & (cp[:, 10] == 0)
+    remainder = (digits[:, :9] * np.arange(10, 1, -1)).sum(axis=1) % 11
+    wrong = (remainder == 0) | ((10 - remainder) != digits[:, 9]) | (digits[:, 0] == 0) \
+        | (digits == 9).all(axis=1)
+    bad[np.flatnonzero(present)] = shaped & wrong
+    return bad
 
 
 def _fmt(v) -> str:
@@ -876,6 +897,8 @@ def _identifiers(run: _Run) -> None:
              lambda p, v: f'UPN "{_fmt(v)}" is also given for another person.', upn)
     run.flag("ULN-FORMAT", "person", _digits(uln, 10), "uln", lambda p, v: f'"{_fmt(v)}" is not a ULN: expected 10 '
                                                                            "digits.", uln)
+    run.flag("ULN-CHECK-DIGIT", "person", uln_check_digit_bad(uln), "uln",
+             lambda p, v: f'"{_fmt(v)}" fails the ULN check digit; the ULN is mistyped or a placeholder.', uln)
     none = run.blank("person", "upn") & run.blank("person", "uln")
     run.flag("IDENTIFIER-MISSING", "person", none & run.blank("person", "upn_unknown"), "upn",
              lambda p, v: "neither upn nor uln is given and no reason is recorded in upn_unknown.")

@@ -123,6 +123,7 @@ FAILING = [
     ("UPN wrong check letter", {("person", 0): {"upn": "Z801200005001"}}, None, "UPN-CHECK-LETTER", "person",
      QUERY),
     ("temporary UPN", {("person", 0): {"upn": valid_upn("80120000501A")}}, None, "UPN-TEMPORARY", "person", QUERY),
+    ("ULN wrong check digit", {("person", 0): {"uln": "1234567890"}}, None, "ULN-CHECK-DIGIT", "person", QUERY),
     ("ULN not 10 digits", {("person", 0): {"uln": "12345678"}}, None, "ULN-FORMAT", "person", QUERY),
     ("no UPN, ULN or reason", {("person", 0): {"upn": None}}, None, "IDENTIFIER-MISSING", "person", QUERY),
     ("reason with UPN", {("person", 0): {"upn_unknown": "UN1"}}, None, "UPN-UNKNOWN-WITH-UPN", "person", QUERY),

@@ -58,3 +58,29 @@ def test_agrees_with_stdnum(digits, last):
     problems = upn_problems(pd.Series([expected + body, wrong + body]))
     assert problems["check"].tolist() == [False, True]
     assert problems["temporary"].tolist() == [last.isalpha(), False]
+
+
+def uln_with_check(nine: str) -> str | None:
+    remainder = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1))) % 11
+    return None if remainder == 0 else nine + str(10 - remainder)
+
+
+def test_uln_check_digit():
+    from checker.quality import uln_check_digit_bad
+
+    good = uln_with_check("123456789")  # 10*1+9*2+...+2*9 = 210; 210 % 11 = 1; check 9
+    assert good == "1234567899"
+    values = pd.Series([good, "1234567890", "9999999999", "12345", None, "0234567890"])
+    assert uln_check_digit_bad(values).tolist() == [False, True, True, False, False, True]
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda s: s[0] != "0"))
+def test_uln_generated_numbers(nine):
+    from checker.quality import uln_check_digit_bad
+
+    uln = uln_with_check(nine)
+    if uln is None or uln == "9999999999":
+        return
+    wrong = uln[:9] + str((int(uln[9]) + 1) % 10)
+    assert uln_check_digit_bad(pd.Series([uln, wrong])).tolist() == [False, True]
