@@ -339,7 +339,7 @@ def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
     text = explain_one(rule, views[rule.applies_to], record, as_at_date, settings, provenance)
     if rejected:
         text += "\n  data errors stopped part of this record being evaluated:\n" + "\n".join(
-            f"    {i.location()}: {i.message}" for i in rejected[:10])
+            f"    {i.message}" for i in rejected[:10])  # messages already open with file, sheet, row, column
     click.echo(text)
 
 
