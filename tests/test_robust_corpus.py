@@ -159,7 +159,7 @@ CASES = [
     ("merged-header-cells", _book("merged.xlsx", [HEADERS, GOOD], _merge_header), 1, "issues", 'merged.xlsx, sheet "EHC Tracker": 1 column(s) have values but no header (first at row 2); those values are not read.'),
     ("group-header-above", _book("grouped.xlsx", [HEADERS, GOOD], _group_header), 1, "findings", "EHC-FINAL-20W,request,R1,C1,,compliant,2025-01-06,2025-05-26,2025-05-26"),
     ("hidden-sheet", _book("hidden.xlsx", [HEADERS, GOOD], _hidden_sheet), 1, "issues", 'hidden.xlsx, sheet "Old tracker": not read: it is hidden, and the profile does not name it (profile la-tracker-a).'),
-    ("formulas-without-values", _book("formulas.xlsx", [HEADERS, GOOD], _formulas), 1, "issues", 'formulas.xlsx, sheet "EHC Tracker", row 2, column "received_date": received_date is blank but the request outcome is "Y"'),
+    ("formulas-without-values", _book("formulas.xlsx", [HEADERS, GOOD], _formulas), 1, "issues", 'formulas.xlsx, sheet "EHC Tracker": 2 cell(s) hold a formula with no saved result (F2, J2; F2 is "=DATE(2025,1,6)"), so they read as blank.'),
     ("formula-text-in-csv", _csv("tracker.csv", [HEADERS, GOOD[:5] + ["=DATE(2025,1,6)"] + GOOD[6:]]), 1,
      "issues", 'tracker.csv, row 2, column "Date Request Received": "=DATE(2025,1,6)" is not a date.'),
     ("dates-as-text-three-formats", _csv("tracker.csv", [
@@ -237,3 +237,33 @@ def test_data_check_messages_name_the_column_as_the_council_wrote_it(tmp_path):
         bad = [row for row in csv.DictReader(fh) if row["issue_id"] == "CODE-INVALID"]
     assert bad, "the made-up need should be an invalid code"
     assert bad[0]["message"].startswith('tracker.csv, row 2, column "Primary Need": "Dyslexia-ish" is not a valid')
+
+
+def test_formulas_without_results_found_across_chunks_and_empty_results_allowed(tmp_path, monkeypatch):
+    from checker.readers import extract
+
+    def edit(wb, ws):
+        for r in range(2, 400):
+            ws.cell(r, 10, f"=F{r}+140")
+        ws["K1"] = "Notes"
+
+    path = _book("many.xlsx", [HEADERS] + [GOOD] * 399, edit)(tmp_path)
+    monkeypatch.setattr(extract, "FORMULA_SCAN_CHUNK", 1000)  # cells cut across many chunk boundaries
+    cells = extract.formulas_without_results(path, {"EHC Tracker"})["EHC Tracker"]
+    assert [c for c, _ in cells] == [f"J{r}" for r in range(2, 400)]
+    assert cells[0][1] == "=F2+140"
+    # Excel's own record of a formula whose result is the empty string is not flagged
+    xml = (b'<c r="A1" t="str"><f>IF(B1="","",B1)</f><v></v></c><c r="A2"><f>1+1</f><v>2</v></c>'
+           b'<c r="A3" s="1"/><c r="A4"><f>B4*2</f></c>')
+    import zipfile
+
+    src = zipfile.ZipFile(path)
+    out = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(out, "w") as zf:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.split(b"<sheetData>")[0] + b"<sheetData><row r=\"1\">" + xml + b"</row></sheetData>" + \
+                    data.split(b"</sheetData>")[1]
+            zf.writestr(info, data)
+    assert extract.formulas_without_results(out, {"EHC Tracker"}) == {"EHC Tracker": [("A4", "=B4*2")]}

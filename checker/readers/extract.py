@@ -96,6 +96,81 @@ class Workbook:
             close()
 
 
+FORMULA_SCAN_CHUNK = 4 * 1024**2
+
+
+def formulas_without_results(path: Path, sheets: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Cells of the named sheets that hold a formula but no saved result: {sheet: [(cell, formula), ...]}.
+
+    Excel saves each formula's last result beside it; a file written by another program (a reporting tool, a
+    script) may not, and every reader then sees a blank cell. Saying so is kinder than "date is blank".
+    Sheet XML is streamed in chunks, so a large workbook is never held whole in memory.
+    """
+    import re
+    import zipfile
+
+    from defusedxml.ElementTree import fromstring
+
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    out: dict[str, list[tuple[str, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = fromstring(zf.read("xl/workbook.xml"))
+            rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            parts = {}
+            for el in book.iter():
+                if el.tag.endswith("}sheet") and el.get("name") in sheets:
+                    target = targets.get(el.get(rel_ns), "")
+                    parts[el.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            cell = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+            ref = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+            formula = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.S)
+
+            def scan(data: bytes, found: list) -> None:
+                if b"<f" not in data:
+                    return
+                for m in cell.finditer(data):
+                    body = m.group(2) or b""
+                    empty_text = b't="str"' in m.group(1) and b"<v" in body  # Excel: formula gave ""
+                    if b"<f" in body and not re.search(rb"<v>[^<]", body) and not empty_text:
+                        at, f = ref.search(m.group(1)), formula.search(body)
+                        found.append((at.group(1).decode() if at else "?",
+                                      "=" + (f.group(1).decode("utf-8", "replace") if f else "")))
+
+            for name, part in parts.items():
+                if part not in zf.namelist():
+                    continue
+                found: list[tuple[str, str]] = []
+                carry = b""
+                with zf.open(part) as fh:
+                    while chunk := fh.read(FORMULA_SCAN_CHUNK):
+                        data = carry + chunk
+                        cut = data.rfind(b"<c ")
+                        data, carry = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+                        scan(data, found)
+                scan(carry, found)
+                if found:
+                    out[name] = found
+    except Exception:  # noqa: BLE001 - a hint, never a reason to stop: the cells are read as blank regardless
+        return out
+    return out
+
+
+def _formula_notes(path: Path, grids: list[Grid], ds: Dataset) -> None:
+    read = {g.sheet for g in grids}
+    for sheet, cells in formulas_without_results(path, read).items():
+        first, text = cells[0]
+        row = int("".join(ch for ch in first if ch.isdigit()))
+        shown = ", ".join(c for c, _ in cells[:5]) + (f" and {len(cells) - 5:,} more" if len(cells) > 5 else "")
+        ds.issues.append(DataIssue(
+            "FORMULA-NO-RESULT", QUERY,
+            f'{path.name}, sheet "{sheet}": {len(cells):,} cell(s) hold a formula with no saved result ({shown}; '
+            f'{first} is "{text}"), so they read as blank. The file was written by a program that does not '
+            "calculate formulas: open it in Excel and save it again, or export values.",
+            file=path.name, sheet=sheet, row=row, value=text))
+
+
 def read_grids(path: Path, *, header_probe_only: bool = False, encoding: str | None = None,
                wanted=None) -> list[Grid]:
     """Every sheet of a workbook (or the one table of a CSV) as a Grid; ``wanted(name, hidden)`` limits loading."""
@@ -390,7 +465,9 @@ def read_extract(paths: list[Path], profile) -> Dataset:
             book_specs[name] = spec
             return spec is not None
 
-        for grid in read_grids(path, wanted=wanted):
+        grids = read_grids(path, wanted=wanted)
+        _formula_notes(path, [g for g in grids if book_specs.get(g.sheet) is not None], ds)
+        for grid in grids:
             spec = book_specs.get(grid.sheet)
             if spec is None:
                 if not grid.empty_sheet:
