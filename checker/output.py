@@ -6,11 +6,10 @@ summary carries no clock time (the generated-at line lives only in the human rep
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .result import FINDING_COLUMNS, STATUSES, RunResult
@@ -41,31 +40,70 @@ def inert_text(values: pd.Series) -> pd.Series:
     return text.where(~risky, "'" + text.astype(str)) if risky.any() else values
 
 
+# Rows are rendered a chunk at a time so that a national run (millions of findings) never holds its whole
+# output text in memory, and each distinct value is encoded once: most columns (rule, status, dates, team,
+# citation) have few distinct values, so a million rows cost a few thousand encodings plus one join per row.
+CHUNK_ROWS = 200_000
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _csv_value(value) -> str:
+    from .reports.safety import FORMULA_TRIGGERS
+
+    if _missing(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _json_value(value) -> str:
+    if _missing(value):
+        return "null"
+    if isinstance(value, pd.Timestamp):
+        return '"' + value.strftime("%Y-%m-%d") + '"'
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _encoded(column: pd.Series, encode) -> np.ndarray:
+    """The column's cells as text, encoding each distinct value once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.array([encode(u) for u in uniques] + [encode(None)], dtype=object)
+    return table[codes]
+
+
+def _chunks(frame: pd.DataFrame):
+    for start in range(0, len(frame), CHUNK_ROWS):
+        yield frame.iloc[start:start + CHUNK_ROWS]
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col].dtype):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = inert_text(out[col])
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    """CSV with a header row, minimal quoting, "\\n" line ends, ISO dates and formula-looking text made inert."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(_csv_value(c) for c in frame.columns) + "\n")
+        for chunk in _chunks(frame):
+            cells = [_encoded(chunk[col], _csv_value) for col in chunk.columns]
+            fh.write("".join(",".join(row) + "\n" for row in zip(*cells)))
 
 
 def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
-    """One JSON object per finding, keys in FINDING_COLUMNS order, dates as YYYY-MM-DD, missing as null.
-
-    Serialised by pandas' C encoder: a national run has millions of findings.
-    """
-    frame = findings[FINDING_COLUMNS].copy()
-    for col in DATE_COLUMNS:  # an empty run's frame has object columns: coerce rather than trust the dtype
-        frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
-    frame["days_late"] = frame["days_late"].astype("Int64")
-    # pandas escapes "/" as "\/" (valid JSON, but noisy); every real backslash is doubled, so this is exact
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").replace("\\/", "/")
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text if text.endswith("\n") or not text else text + "\n")
+    """One JSON object per finding, keys in FINDING_COLUMNS order, dates as YYYY-MM-DD, missing as null."""
+    frame = findings[FINDING_COLUMNS]
+    keys = [json.dumps(col) + ":" for col in FINDING_COLUMNS]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for chunk in _chunks(frame):
+            cells = [key + _encoded(chunk[col], _json_value) for key, col in zip(keys, FINDING_COLUMNS)]
+            fh.write("".join("{" + ",".join(row) + "}\n" for row in zip(*cells)))
 
 
 def status_counts(findings: pd.DataFrame) -> dict[str, dict[str, int]]:
