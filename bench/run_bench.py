@@ -82,10 +82,13 @@ def child(path: Path, fmt: str, with_reports: bool) -> dict:
     stages: dict[str, float] = {}
     clock = time.perf_counter()
 
+    peaks: dict[str, float] = {}
+
     def lap(name):
         nonlocal clock
         now = time.perf_counter()
         stages[name] = now - clock
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         clock = now
 
     rules = load_rules()
@@ -117,7 +120,7 @@ def child(path: Path, fmt: str, with_reports: bool) -> dict:
     return {
         "format": fmt, "file_mb": path.stat().st_size / 1e6, "plans": int(len(usable.table("named_plan"))),
         "requests": int(len(usable.table("request"))), "findings": int(len(findings)), "stages": stages,
-        "total": total, "floor": floor_s, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "total": total, "floor": floor_s, "peaks": peaks, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -135,6 +138,8 @@ def print_table(results: list[dict], people: int) -> None:
     rows.append(["x floor"] + [f"{r['total'] / r['floor']:.1f}" for r in results])
     rows.append(["rules share of run"] + [f"{100 * r['stages']['rules'] / r['total']:.0f}%" for r in results])
     rows.append(["peak memory (MB)"] + [f"{r['peak_mb']:.0f}" for r in results])
+    for name in stage_names:
+        rows.append([f"  peak after {name}"] + [f"{r['peaks'].get(name, float('nan')):.0f}" for r in results])
     rows.append(["plans / requests"] + [f"{r['plans']:,} / {r['requests']:,}" for r in results])
     rows.append(["findings"] + [f"{r['findings']:,}" for r in results])
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
