@@ -99,11 +99,14 @@ def main():
               help="vectorised is fast; durable runs every record through the durable_rules engine of record (slow, same answers).")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
 @click.option("--force", is_flag=True, help="Overwrite reports already in the output folder.")
+@click.option("--max-input-mb", type=click.IntRange(min=1), envvar="SENDCHECK_MAX_INPUT_MB",
+              help="Refuse input files larger than this many megabytes (default 512): reading takes about ten "
+              "times a file's size in memory.")
 @click.option("--record", is_flag=True, help="Store this run in the history database, for 'since last month' and "
               "trends (one run per month; recording a month again replaces it).")
 @click.option("--db", type=click.Path(path_type=Path), help="History database (default: "
               "sendcheck-history.sqlite beside the report folders).")
-def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, record, db):
+def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb, record, db):
     """Check a caseload and write findings, data issues and reports.
 
     Every input row is either evaluated or listed as a data issue with its file, sheet, row and column; the run
@@ -122,6 +125,8 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
 
     as_at_date = _as_at(as_at)
     settings = _settings(pairs)
+    if max_input_mb:
+        os.environ["SENDCHECK_MAX_INPUT_MB"] = str(max_input_mb)  # read by checker.readers.detect
     for path in inputs:
         if not path.exists():
             _fail(f"{path}: file not found")
