@@ -7,11 +7,13 @@ summary carries no clock time (the generated-at line lives only in the human rep
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .reports.safety import FORMULA_TRIGGERS
 from .result import FINDING_COLUMNS, STATUSES, RunResult
 
 DATE_COLUMNS = ("clock_start", "due_date", "stopped_date")
@@ -27,19 +29,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def inert_text(values: pd.Series) -> pd.Series:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV injection").
-
-    Managers open findings.csv and data_issues.csv in Excel, and a surname typed as =HYPERLINK(...) in the case
-    system must not become a live formula there. findings.jsonl keeps every value exactly as read.
-    """
-    from .reports.safety import FORMULA_TRIGGERS
-
-    text = values.astype(object)
-    risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_TRIGGERS))
-    return text.where(~risky, "'" + text.astype(str)) if risky.any() else values
-
-
 # Rows are rendered a chunk at a time so that a national run (millions of findings) never holds its whole
 # output text in memory, and each distinct value is encoded once: most columns (rule, status, dates, team,
 # citation) have few distinct values, so a million rows cost a few thousand encodings plus one join per row.
@@ -51,8 +40,6 @@ def _missing(value) -> bool:
 
 
 def _csv_value(value) -> str:
-    from .reports.safety import FORMULA_TRIGGERS
-
     if _missing(value):
         return ""
     if isinstance(value, pd.Timestamp):
@@ -75,10 +62,49 @@ def _json_value(value) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+_SEPARATOR = "\x7f"
+# Text needing care: CSV quoting or a formula-like start; JSON escaping. A match only sends that value to the
+# careful per-value encoder, so a false alarm costs time, never correctness.
+_CSV_FORMULA = re.compile("(?:^|\x7f)[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
+_CSV_QUOTE = re.compile("[,\"\r\n]")
+_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f\u2028\u2029]')
+
+
+def _flagged(texts: list[str], pattern: re.Pattern) -> np.ndarray:
+    """Indices of the texts in which ``pattern`` matches, found with one scan of their concatenation."""
+    joined = _SEPARATOR.join(texts)
+    hits = [m.end() - 1 for m in pattern.finditer(joined)]  # the special character itself, inside its text
+    if not hits:
+        return np.array([], dtype=int)
+    ends = np.cumsum([len(t) + 1 for t in texts])  # position just past each text's separator
+    return np.unique(np.searchsorted(ends, np.asarray(hits), side="right"))
+
+
 def _encoded(column: pd.Series, encode) -> np.ndarray:
-    """The column's cells as text, encoding each distinct value once."""
+    """The column's cells as text, encoding each distinct value once.
+
+    Distinct plain strings (the common case: ids, messages) are passed through in bulk; only those the special
+    pattern flags go through ``encode`` one by one.
+    """
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype) and not pd.api.types.is_integer_dtype(column.dtype):
+        column = column.to_numpy(dtype=object)  # factorising plain objects is faster than pandas' string arrays
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    table = np.array([encode(u) for u in uniques] + [encode(None)], dtype=object)
+    values = list(uniques)
+    if values and all(type(v) is str for v in values):
+        if encode is _csv_value:
+            texts = list(values)
+            for i in _flagged(values, _CSV_FORMULA):
+                if texts[i].startswith(FORMULA_TRIGGERS):  # the scan can raise a false alarm, never miss one
+                    texts[i] = "'" + texts[i]
+            for i in _flagged(texts, _CSV_QUOTE):
+                texts[i] = '"' + texts[i].replace('"', '""') + '"'
+            table = np.array(texts + [encode(None)], dtype=object)
+        else:
+            table = np.array(['"' + v + '"' for v in values] + [encode(None)], dtype=object)
+            for i in _flagged(values, _JSON_SPECIAL):
+                table[i] = encode(values[i])
+    else:
+        table = np.array([encode(u) for u in values] + [encode(None)], dtype=object)
     return table[codes]
 
 

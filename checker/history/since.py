@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..output import write_csv
+
 from ..reports.fmt import long_date, status_label
 from ..result import STATUSES
 from .compare import Changes, compare
@@ -41,8 +43,8 @@ def write_changes_csv(changes: Changes, path) -> None:
     parts = [getattr(changes, key).assign(change=key) for key, _label, _hint in GROUPS]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     frame = frame[["change"] + [c for c in frame.columns if c != "change"]]
-    frame["due_date"] = pd.to_datetime(frame["due_date"], errors="coerce").dt.strftime("%Y-%m-%d")
-    Path(path).write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    frame["due_date"] = pd.to_datetime(frame["due_date"], errors="coerce")
+    write_csv(frame, Path(path))  # the same inert, quoted CSV as findings.csv
 
 
 def _rows(frame: pd.DataFrame, limit: int) -> list[dict]:
