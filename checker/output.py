@@ -80,7 +80,7 @@ def _flagged(texts: list[str], pattern: re.Pattern) -> np.ndarray:
     return np.unique(np.searchsorted(ends, np.asarray(hits), side="right"))
 
 
-def _encoded(column: pd.Series, encode) -> np.ndarray:
+def _encoded(column: pd.Series, encode, prefix: str = "") -> np.ndarray:
     """The column's cells as text, encoding each distinct value once.
 
     Distinct plain strings (the common case: ids, messages) are passed through in bulk; only those the special
@@ -98,13 +98,13 @@ def _encoded(column: pd.Series, encode) -> np.ndarray:
                     texts[i] = "'" + texts[i]
             for i in _flagged(texts, _CSV_QUOTE):
                 texts[i] = '"' + texts[i].replace('"', '""') + '"'
-            table = np.array(texts + [encode(None)], dtype=object)
+            table = np.array([prefix + t for t in texts] + [prefix + encode(None)], dtype=object)
         else:
-            table = np.array(['"' + v + '"' for v in values] + [encode(None)], dtype=object)
+            table = np.array([prefix + '"' + v + '"' for v in values] + [prefix + encode(None)], dtype=object)
             for i in _flagged(values, _JSON_SPECIAL):
-                table[i] = encode(values[i])
+                table[i] = prefix + encode(values[i])
     else:
-        table = np.array([encode(u) for u in values] + [encode(None)], dtype=object)
+        table = np.array([prefix + encode(u) for u in values] + [prefix + encode(None)], dtype=object)
     return table[codes]
 
 
@@ -128,7 +128,7 @@ def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
     keys = [json.dumps(col) + ":" for col in FINDING_COLUMNS]
     with path.open("w", encoding="utf-8", newline="") as fh:
         for chunk in _chunks(frame):
-            cells = [key + _encoded(chunk[col], _json_value) for key, col in zip(keys, FINDING_COLUMNS)]
+            cells = [_encoded(chunk[col], _json_value, key) for key, col in zip(keys, FINDING_COLUMNS)]
             fh.write("".join("{" + ",".join(row) + "}\n" for row in zip(*cells)))
 
 
