@@ -32,7 +32,10 @@ def mask(cond: dict, frame: pd.DataFrame) -> pd.Series:
     if "in" in cond or "not_in" in cond or "equals" in cond or "not_equals" in cond:
         values = cond.get("in") or cond.get("not_in") or [cond.get("equals", cond.get("not_equals"))]
         wanted = [_text(v) for v in values]
-        hit = present & col.astype(object).where(present, "").astype(str).str.strip().isin(wanted)
+        # decided once per distinct value, not once per row (a national view has millions of rows, few codes)
+        codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+        member = np.array([_text(u) in wanted for u in uniques] + [False], dtype=bool)
+        hit = pd.Series(member[codes], index=frame.index)
         # not_in / not_equals: a missing value is "not in" the list (an outcome not yet recorded is still open)
         return hit if ("in" in cond or "equals" in cond) else ~hit
     for op in NUMERIC_OPS:

@@ -32,7 +32,29 @@ def _days_text(values) -> np.ndarray:
 
 
 def _messages(rule: Rule, status: np.ndarray, start, due, stop, days_late, label, as_at) -> np.ndarray:
-    """One sentence per finding, built per status over whole arrays."""
+    """One sentence per finding. Findings that share every part of their sentence (status, dates, days,
+    exception) share one: a national rule has hundreds of thousands of rows but a few thousand sentences."""
+    start, due, stop = (pd.Series(x).to_numpy(dtype="datetime64[ns]") for x in (start, due, stop))
+    days_late = pd.Series(days_late, dtype="Int64").to_numpy(dtype=object, na_value=None)
+    label = np.asarray(label, dtype=object)
+    status = np.asarray(status, dtype=object)
+    key = np.zeros(len(status), dtype=np.int64)
+    radix = 1
+    for part in (status, np.isnat(start), due, stop, days_late, label):
+        codes, uniques = pd.factorize(part, use_na_sentinel=True)
+        if radix * (len(uniques) + 1) >= 2 ** 62:  # too many combinations to pack: build row by row
+            return _sentences(rule, status, start, due, stop, days_late, label, as_at)
+        key += (codes.astype(np.int64) + 1) * radix
+        radix *= len(uniques) + 1
+    inverse, _ = pd.factorize(key)
+    _, first = np.unique(inverse, return_index=True)  # first row of each distinct sentence, in code order
+    sentences = _sentences(rule, status[first], start[first], due[first], stop[first], days_late[first],
+                           label[first], as_at)
+    return sentences[inverse]
+
+
+def _sentences(rule: Rule, status: np.ndarray, start, due, stop, days_late, label, as_at) -> np.ndarray:
+    """The sentence for each row, built per status over whole arrays."""
     n = len(status)
     title = rule.title + ": "
     due_t, stop_t = _date_text(due), _date_text(stop)

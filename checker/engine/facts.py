@@ -18,6 +18,7 @@ from . import conditions
 from .rules import Rule, _as_list
 
 NAT = pd.Series(dtype="datetime64[ns]")
+IDENTITY = ["record_id", "person_id", "upn", "team", "caseworker", "urn"]  # what every finding carries
 
 
 @dataclass
@@ -107,7 +108,8 @@ def exception_label(cond: dict) -> str:
 
 def compute(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings) -> Facts:
     """Facts for the rows of ``frame`` the rule applies to."""
-    rows = frame[applicable(rule, frame, as_at)]
+    keep = [c for c in dict.fromkeys(IDENTITY + rule.fields_used()) if c in frame.columns]
+    rows = frame.loc[applicable(rule, frame, as_at), keep]  # only the columns the rule and findings read
     start = coalesce_dates(rows, rule.clock["start"])
     spec = rule.clock.get("deadline") or rule.clock.get("earliest")
     due = first_deadline(spec, start, rows, settings)
