@@ -175,14 +175,15 @@ def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None
     for i, rule in enumerate(rules, 1):
         if rule.applies_to not in views:
             raise ValueError(f"rule {rule.id} applies to unknown subject {rule.applies_to!r}")
-        parts.append(findings_for(rule, views[rule.applies_to], as_at, settings, engine))
+        part = findings_for(rule, views[rule.applies_to], as_at, settings, engine)
+        if len(part):  # sorted here, rule by rule: the same order as sorting all findings by (rule, record)
+            parts.append((rule.id, part.sort_values("record_id", kind="stable")))
         if progress:
             progress(f"rules evaluated: {i}/{len(rules)} ({rule.id})")
-    parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    findings = pd.concat(parts, ignore_index=True)
+    findings = pd.concat([part for _, part in sorted(parts, key=lambda p: p[0])], ignore_index=True)
     findings["days_late"] = findings["days_late"].astype("Int64")
     for col in ("clock_start", "due_date", "stopped_date"):
         findings[col] = pd.to_datetime(findings[col]).astype("datetime64[ns]")
-    return findings.sort_values(["rule_id", "record_id"], kind="stable").reset_index(drop=True)
+    return findings
