@@ -76,6 +76,8 @@ class Dataset:
     # blank_rows, duplicate_rows, rows_used), and rows merged per table because one record repeated on a wide sheet.
     read_counts: list[dict] = field(default_factory=list)
     merged_rows: dict[str, int] = field(default_factory=dict)
+    # (file, sheet, table, field) -> the header as the council wrote it, for messages from later checks
+    source_headers: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table, empty with all its columns if no input supplied it."""
@@ -103,6 +105,7 @@ class Dataset:
         for k, v in other.header.items():
             self.header.setdefault(k, v)
         self.read_counts.extend(other.read_counts)
+        self.source_headers.update(other.source_headers)
         for k, v in other.merged_rows.items():
             self.merged_rows[k] = self.merged_rows.get(k, 0) + v
 

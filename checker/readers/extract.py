@@ -559,6 +559,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
         header = smap.headers[pos]
         converted: dict[str, pd.Series] = {}
         for table, name in pairs:
+            ds.source_headers[(grid.file, grid.sheet, table, name)] = header  # so later checks name it as written
             fld = TABLES[table].field(name)
             cache_key = f"{fld.kind}:{','.join(fld.codes or ())}"
             if cache_key not in converted:
