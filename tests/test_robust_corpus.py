@@ -192,7 +192,7 @@ CASES = [
     ("unclosed-quote", _raw("tracker.csv", (",".join(HEADERS) + '\r\nC1,"Ada,Lovelace\r\n').encode()), 2, "out",
      'tracker.csv, row 2: a quote opened here is never closed; check for a stray double quote (") in that row'),
     ("utf16-csv", _csv("tracker.csv", [HEADERS, GOOD], encoding="utf-16"), 1, "findings", "EHC-FINAL-20W,request,R1,C1,,compliant,2025-01-06,2025-05-26,2025-05-26"),
-    ("ragged-rows", _csv("tracker.csv", [HEADERS, GOOD + ["extra", "more"], GOOD[:3]]), 1, "issues", 'tracker.csv, row 3, column "request_id": request_id is blank; it is required to identify or link this request row.'),
+    ("ragged-rows", _csv("tracker.csv", [HEADERS, GOOD + ["extra", "more"], GOOD[:3]]), 1, "issues", 'tracker.csv, row 3, column "Request Ref (request_id)": request_id is blank; it is required to identify or link this request row.'),
     ("nul-in-cell", _raw("tracker.csv", (",".join(HEADERS) + "\r\n" + ",".join(GOOD).replace("Ada", "A\x00da")
                                          + "\r\n").encode()), 2, "out", "tracker.csv: this is not a spreadsheet, CSV or XML file (it holds binary data)"),
 ]
