@@ -16,9 +16,8 @@ from .. import calendar
 from ..settings import Settings
 from . import conditions
 from .rules import Rule, _as_list
+from .views import IDENTITY_COLUMNS  # what every finding carries
 
-NAT = pd.Series(dtype="datetime64[ns]")
-IDENTITY = ["record_id", "person_id", "upn", "team", "caseworker", "urn"]  # what every finding carries
 
 
 @dataclass
@@ -108,7 +107,7 @@ def exception_label(cond: dict) -> str:
 
 def compute(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings) -> Facts:
     """Facts for the rows of ``frame`` the rule applies to."""
-    keep = [c for c in dict.fromkeys(IDENTITY + rule.fields_used()) if c in frame.columns]
+    keep = [c for c in dict.fromkeys(IDENTITY_COLUMNS + rule.fields_used()) if c in frame.columns]
     rows = frame.loc[applicable(rule, frame, as_at), keep]  # only the columns the rule and findings read
     start = coalesce_dates(rows, rule.clock["start"])
     spec = rule.clock.get("deadline") or rule.clock.get("earliest")
