@@ -115,6 +115,16 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
     return target
 
 
+def _delete_month_rows(conn: sqlite3.Connection, month: str):
+    """Delete a month's run, its counts and its findings inside the caller's transaction; the old run id or None."""
+    old = conn.execute("SELECT run_id FROM runs WHERE month = ?", (month,)).fetchone()
+    if old:
+        conn.execute("DELETE FROM findings WHERE run_id = ?", old)
+        conn.execute("DELETE FROM run_counts WHERE run_id = ?", old)
+        conn.execute("DELETE FROM runs WHERE run_id = ?", old)
+    return old
+
+
 def open_store(path, *, upto: int | None = None) -> Store:
     """Open (creating or migrating as needed) the history database at ``path``.
 
@@ -224,11 +234,7 @@ class Store:
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            old = conn.execute("SELECT run_id FROM runs WHERE month = ?", (month,)).fetchone()
-            if old:
-                conn.execute("DELETE FROM findings WHERE run_id = ?", old)
-                conn.execute("DELETE FROM run_counts WHERE run_id = ?", old)
-                conn.execute("DELETE FROM runs WHERE run_id = ?", old)
+            old = _delete_month_rows(conn, month)
             cur = conn.execute(
                 "INSERT INTO runs (month, as_at, recorded_at, input_fingerprint, inputs, ruleset_version, settings,"
                 " findings_total, breaches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -257,11 +263,7 @@ class Store:
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            old = conn.execute("SELECT run_id FROM runs WHERE month = ?", (month,)).fetchone()
-            if old:
-                conn.execute("DELETE FROM findings WHERE run_id = ?", old)
-                conn.execute("DELETE FROM run_counts WHERE run_id = ?", old)
-                conn.execute("DELETE FROM runs WHERE run_id = ?", old)
+            old = _delete_month_rows(conn, month)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
