@@ -234,7 +234,7 @@ class Store:
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            old = _delete_month_rows(conn, month)
+            _delete_month_rows(conn, month)
             cur = conn.execute(
                 "INSERT INTO runs (month, as_at, recorded_at, input_fingerprint, inputs, ruleset_version, settings,"
                 " findings_total, breaches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
