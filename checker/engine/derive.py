@@ -266,15 +266,22 @@ def senco_fields(school: pd.DataFrame, as_at) -> pd.DataFrame:
     return school
 
 
+AMENDMENT_ROUTE_DAYS = 84  # review meeting -> decision and amendment notice (4 weeks) -> final amended plan (8 weeks)
+
+
 def pb_due(budgets: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    """A personal budget asked for is settled in the plan: due when the final plan is issued, or on the request
-    date if the plan was already final (a request at a review or reassessment)."""
+    """A personal budget asked for is settled in the plan: due when the final plan is issued. A request made after
+    the plan was final (at a review or reassessment) is settled in the amended plan, which the reg 20/22 route
+    allows up to 12 weeks to finalise; the law sets no shorter limit, so that is the reading that avoids a false
+    breach."""
     budgets = budgets.copy()
     final = requests.set_index("request_id")["assessment_outcome_date"].where(
         requests.set_index("request_id")["assessment_outcome"] == "Y")
     final = _dates(_lookup(budgets["request_id"], final[~final.index.duplicated()]))
-    due = pd.concat([budgets["pb_requested_date"], final], axis=1).max(axis=1)
-    budgets["pb_due_date"] = due.where(final.notna() & budgets["pb_requested_date"].notna()).astype("datetime64[ns]")
+    asked = budgets["pb_requested_date"]
+    later = asked + pd.Timedelta(days=AMENDMENT_ROUTE_DAYS)
+    due = final.where(asked <= final, later)
+    budgets["pb_due_date"] = due.where(final.notna() & asked.notna()).astype("datetime64[ns]")
     return budgets
 
 

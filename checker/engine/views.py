@@ -145,12 +145,29 @@ def _all_plans(ds: Dataset, as_at: pd.Timestamp, requests: pd.DataFrame, people:
                         on="person_id", how="left")
     issued = frame["assessment_outcome_date"].where(frame["assessment_outcome"] == "Y")
     frame["plan_made_date"] = _first(frame["start_date"], issued)
-    frame["review_clock_start"] = _first(frame["last_review"], frame["plan_made_date"])
+    frame["last_review_decision"] = _latest_review_decision(ds, frame["request_id"], frame["last_review"], as_at)
+    frame["review_clock_start"] = _first(frame["last_review_decision"], frame["plan_made_date"])
     frame["age"] = calendar.age_in_years(frame["birth_date"], as_at)
     frame["record_id"] = frame["request_id"]
     frame["cease_allowed_from"] = derive.cease_allowed_from(frame, as_at)
     frame["transfer_out_due"] = derive.transfer_out_due(frame["move_date"], frame["move_known_date"])
     return frame
+
+
+def _latest_review_decision(ds: Dataset, request_ids: pd.Series, last_review: pd.Series, as_at) -> pd.Series:
+    """The latest review decision notice on or before the run date, from SEN2's LastReview or the review history.
+
+    A review concludes when the LA notifies its decision (s44; the catalogue's calendar rule 12), so a tracker
+    that records reviews only on a reviews sheet must restart the 12-month clock from there too; otherwise every
+    such plan would look overdue.
+    """
+    review = ds.table("review")
+    decided = review[review["decision_date"].notna() & (review["decision_date"] <= pd.Timestamp(as_at))]
+    latest = decided.groupby("request_id")["decision_date"].max()
+    from_history = request_ids.map(latest) if len(latest) else pd.Series(pd.NaT, index=request_ids.index)
+    both = pd.concat([pd.to_datetime(last_review, errors="coerce").astype("datetime64[ns]"),
+                      pd.to_datetime(from_history, errors="coerce").astype("datetime64[ns]")], axis=1)
+    return both.max(axis=1).astype("datetime64[ns]")
 
 
 def _live_plans(ds: Dataset, plans: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
