@@ -83,7 +83,10 @@ def _sentences(rule: Rule, status: np.ndarray, start, due, stop, days_late, labe
     else:
         put("compliant", "done ", stop_t, ", on time (deadline ", due_t, ").")
         put("late", "done ", stop_t, ", ", late_t, " after the deadline of ", due_t, ".")
-        put("overdue", "not done; the deadline of ", due_t, " passed ", late_t, " ago.")
+        if "immediately" in str(rule.clock.get("deadline")):  # a standing duty: no deadline, just since when
+            put("overdue", "not met as at the run date; required since ", due_t, " (", late_t, ").")
+        else:
+            put("overdue", "not done; the deadline of ", due_t, " passed ", late_t, " ago.")
         put("due_soon", "not done; due ", due_t, " (", left_t, " left).")
         put("pending", "not yet due (deadline ", due_t, ").")
     return out
