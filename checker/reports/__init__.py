@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from . import excel, governor, headline, html, inspection, manager
+from .safety import masked_references
 
 REPORTS = ("manager", "governor", "inspection", "excel")
 LIST_LIMIT = manager.LIST_LIMIT
@@ -57,6 +58,12 @@ def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small
         insp = inspection.build(result, head)
         write_text("inspection-pack.html", html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT))
         written.append(excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK))
+        references = masked_references(result.dataset)
+        if len(references):  # the LA's own key from a pack reference back to the child; never shared
+            from ..output import write_csv  # here, not at the top: checker.output imports reports.safety
+
+            write_csv(references, out_dir / "pseudonym-references-PRIVATE.csv")
+            written.append(out_dir / "pseudonym-references-PRIVATE.csv")
     if "excel" in which:
         written.append(excel.write_breach_workbook(result, head, out_dir / "breach-workbook.xlsx"))
     return written

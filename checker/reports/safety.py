@@ -40,14 +40,41 @@ def cell_text(value) -> str:
 _ID_TOKEN = r"[A-Za-z]\d{11}[0-9A-Za-z]|\d{10}"
 
 
+KEY_ENV = "SENDCHECK_ID_KEY"
+
+
+def pseudonym_key() -> bytes:
+    """The secret that keys pseudonymous references: SENDCHECK_ID_KEY, else a random key made once per user
+    (``~/.config/sendcheck/pseudonym.key``, owner-only). Keyed, a reference cannot be matched back by hashing a
+    list of UPNs; stable, the same child keeps the same reference from month to month on this computer."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode()
+    path = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "sendcheck" / "pseudonym.key"
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_bytes().strip()
+    except OSError as exc:  # no writable home: refuse rather than fall back to a guessable hash
+        raise RuntimeError(f"cannot read or create the pseudonym key {path} ({exc.strerror}); set {KEY_ENV} to a "
+                           "long random secret instead") from None
+
+
 def identifier_masker(dataset):
-    """A function that replaces every UPN or ULN inside an identifier with a stable pseudonymous reference.
+    """A function that replaces every UPN or ULN inside an identifier with a pseudonymous reference.
 
     Inspection and governor outputs must carry no UPNs, yet SEN2 returns give no other person key, so record ids
-    built from them ("A123...:2025-01-06") would leak one. The reference is a hash of the identifier: the same
-    child gets the same reference every month, and findings.csv (kept by the LA) maps it back.
+    built from them ("A123...:2025-01-06") would leak one. The reference is an HMAC of the identifier under
+    ``pseudonym_key()``; ``masked_references`` lists each reference beside the identifier for the LA's own file.
     """
     import hashlib
+    import hmac
     import re
 
     person = dataset.table("person")
@@ -56,9 +83,10 @@ def identifier_masker(dataset):
         if col in person.columns:
             known.update(str(v).strip().upper() for v in person[col].dropna())
     pattern = re.compile(_ID_TOKEN)
+    key = pseudonym_key() if known else b""
 
     def ref(token: str) -> str:
-        return "ref-" + hashlib.sha256(token.upper().encode()).hexdigest()[:10]
+        return "ref-" + hmac.new(key, token.upper().encode(), hashlib.sha256).hexdigest()[:12]
 
     def mask(series: pd.Series) -> pd.Series:
         if not known:
@@ -68,3 +96,14 @@ def identifier_masker(dataset):
             lambda m: ref(m.group(0)) if m.group(0).upper() in known else m.group(0), str(v)))
 
     return mask
+
+
+def masked_references(dataset) -> pd.DataFrame:
+    """Each pseudonymous reference beside the UPN or ULN it stands for: the LA's key to the inspection pack.
+
+    Personal data: written only as ``pseudonym-references-PRIVATE.csv`` beside findings.csv, never shared."""
+    person = dataset.table("person")
+    ids = sorted({str(v).strip().upper() for col in ("upn", "uln") if col in person.columns
+                  for v in person[col].dropna()})
+    mask = identifier_masker(dataset)
+    return pd.DataFrame({"reference": mask(pd.Series(ids, dtype=object)).tolist(), "upn_or_uln": ids})
