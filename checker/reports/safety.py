@@ -41,6 +41,7 @@ _ID_TOKEN = r"[A-Za-z]\d{11}[0-9A-Za-z]|\d{10}"
 
 
 KEY_ENV = "SENDCHECK_ID_KEY"
+_EPHEMERAL_KEY = b""
 
 
 def pseudonym_key() -> bytes:
@@ -61,9 +62,10 @@ def pseudonym_key() -> bytes:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
         return path.read_bytes().strip()
-    except OSError as exc:  # no writable home: refuse rather than fall back to a guessable hash
-        raise RuntimeError(f"cannot read or create the pseudonym key {path} ({exc.strerror}); set {KEY_ENV} to a "
-                           "long random secret instead") from None
+    except OSError:  # no writable home: a key for this run only (references then change from run to run)
+        global _EPHEMERAL_KEY
+        _EPHEMERAL_KEY = _EPHEMERAL_KEY or secrets.token_hex(32).encode()
+        return _EPHEMERAL_KEY
 
 
 def identifier_masker(dataset):
