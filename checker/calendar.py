@@ -85,14 +85,6 @@ def add_working_days(start: pd.Series, days: int, *, beginning_with: bool = Fals
     return out
 
 
-def is_working_day(dates: pd.Series) -> pd.Series:
-    mask = dates.notna()
-    out = pd.Series(False, index=dates.index)
-    if mask.any():
-        out[mask] = np.is_busday(dates[mask].to_numpy(dtype="datetime64[D]"), holidays=_holiday_array(dates))
-    return out
-
-
 def _add_months_parts(start: pd.Series, months: int) -> tuple[pd.Series, pd.Series]:
     """(corresponding date clamped to month end, whether it had to be clamped)."""
     out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
@@ -153,17 +145,6 @@ def fixed_date(years: pd.Series, month: int, day: int, *, before: bool, before_r
         if before and before_reading == "exclusive":
             dates = dates - pd.Timedelta(days=1)
         out[mask] = dates.astype("datetime64[ns]")
-    return out
-
-
-def academic_year_end(dates: pd.Series) -> pd.Series:
-    """31 August ending the academic year (1 September - 31 August) that contains each date."""
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
-    mask = dates.notna()
-    if mask.any():
-        d = dates[mask]
-        year = d.dt.year + (d.dt.month >= 9).astype(int)
-        out[mask] = pd.to_datetime({"year": year, "month": 8, "day": 31}).astype("datetime64[ns]")
     return out
 
 

@@ -120,12 +120,3 @@ def _from_serial(serials: pd.Series, date1904: bool) -> pd.Series:
     if valid.any():
         out[valid] = epoch + pd.to_timedelta(days[valid], unit="D")
     return out
-
-
-def parse_date(value) -> pd.Timestamp | None:
-    """One cell (used by the CLI for --as-at and by tests); None for blank, ValueError if not a date."""
-    dates, bad = parse_date_series(pd.Series([value], dtype=object))
-    if bad.iloc[0]:
-        raise ValueError(f"{value!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
-    d = dates.iloc[0]
-    return None if pd.isna(d) else d

@@ -14,7 +14,7 @@ This module is data, not behaviour: ``docs/data-dictionary.md`` is generated fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Field kinds. Readers convert every cell to one of these; anything that will not convert is a data issue.
 ID = "id"  # identifier, kept as text exactly as given (stripped)

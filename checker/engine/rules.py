@@ -9,7 +9,7 @@ wrong finding. Adding a rule of an existing shape needs no Python.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -214,13 +214,3 @@ def load_rules(directory: Path | None = None) -> list[Rule]:
             seen[rule.id] = path.name
             rules.append(rule)
     return rules
-
-
-def family_titles(directory: Path | None = None) -> dict[str, str]:
-    directory = Path(directory or RULES_DIR)
-    out = {}
-    for path in sorted(directory.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if isinstance(doc, dict) and "family" in doc:
-            out[str(doc["family"])] = str(doc.get("title", doc["family"]))
-    return out

@@ -14,9 +14,6 @@ from .. import calendar
 from ..dataset import Dataset
 from . import derive
 
-SUBJECTS = ("request", "advice", "plan", "all_plans", "review", "school", "person", "tribunal_order",
-            "personal_budget", "health_provision", "la")
-
 IDENTITY_COLUMNS = ["record_id", "person_id", "upn", "team", "caseworker", "urn"]
 
 

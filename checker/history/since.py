@@ -82,7 +82,7 @@ def section_html(ctx: dict | None) -> Markup:
                       'history database, so there is nothing to compare with yet.</p>')
     e = escape
     c = ctx["counts"]
-    out = [f'<h2 id="since-last-month">Since last month</h2>',
+    out = ['<h2 id="since-last-month">Since last month</h2>',
            f'<p>Compared with the run recorded for {e(month_label(ctx["previous_month"]))} (data as at '
            f'{e(long_date(ctx["previous_as_at"]))}): {c["new_breaches"]:,} new breaches, {c["resolved_breaches"]:,} '
            f'resolved, {c["still_open"]:,} still open, and {c["became_overdue"]:,} that were due soon and are now '

@@ -6,7 +6,6 @@ school's figures cannot point to one child; zero is shown as 0 because it says n
 
 from __future__ import annotations
 
-import pandas as pd
 
 from . import headline as hl
 from .fmt import STATUS_ORDER, family_label, status_label

@@ -47,7 +47,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, m
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     if not bars:
-        parts.append(f'<text x="0" y="18" font-size="16" fill="#0b0c0c">Nothing to show</text>')
+        parts.append('<text x="0" y="18" font-size="16" fill="#0b0c0c">Nothing to show</text>')
     for i, bar in enumerate(bars):
         y = 4 + i * ROW
         length = 0 if bar.value <= 0 else max(2.0, plot * bar.value / top)

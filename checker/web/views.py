@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file,
                    session, url_for)
 from werkzeug.security import safe_join
 
