@@ -1,7 +1,6 @@
 """The flat SEN2 forms: COLLECT Blade CSV export and the pre-submission workbook."""
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import openpyxl
