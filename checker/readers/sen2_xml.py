@@ -275,47 +275,30 @@ class _Reader:
         ds.add("request", frame)
         issues += found
 
-        def under_request(container: str) -> pd.DataFrame:
+        def child(container: str, parent_ids: pd.Series) -> pd.DataFrame:
+            """A module's raw rows, each given the request id of the element it sits in."""
             raw = self._raw(container)
-            raw["request_id"] = rid.reindex(raw["_parent"]).to_numpy() if len(raw) else []
+            raw["request_id"] = parent_ids.reindex(raw["_parent"]).to_numpy() if len(raw) else []
             return raw
 
-        assessment = under_request("assessment")
-        frame, found = self._convert("assessment", assessment, assessment["request_id"])
-        ds.add("assessment", frame)
-        issues += found
+        def add(table: str, raw: pd.DataFrame) -> pd.DataFrame:
+            frame, found = self._convert(table, raw, raw["request_id"])
+            ds.add(table, frame)
+            issues.extend(found)
+            return frame
 
-        named = self._raw("namedplan")
-        named["request_id"] = assessment["request_id"].reindex(named["_parent"]).to_numpy() if len(named) else []
-        frame, found = self._convert("named_plan", named, named["request_id"])
-        ds.add("named_plan", frame)
-        issues += found
+        assessment = child("assessment", rid)
+        add("assessment", assessment)
+        named = child("namedplan", assessment["request_id"])
+        add("named_plan", named)
+        add("plan_detail", child("plandetail", named["request_id"]))
 
-        detail = self._raw("plandetail")
-        detail["request_id"] = named["request_id"].reindex(detail["_parent"]).to_numpy() if len(detail) else []
-        frame, found = self._convert("plan_detail", detail, detail["request_id"])
-        ds.add("plan_detail", frame)
-        issues += found
-
-        active = under_request("activeplans")
-        frame, found = self._convert("active_plan", active, active["request_id"])
-        ds.add("active_plan", frame)
-        issues += found
-        issues += self._reviews(ds, active, frame)
-
-        placement = self._raw("placementdetail")
-        placement["request_id"] = active["request_id"].reindex(placement["_parent"]).to_numpy() \
-            if len(placement) else []
+        active = child("activeplans", rid)
+        issues += self._reviews(ds, active, add("active_plan", active))
+        placement = child("placementdetail", active["request_id"])
         issues += self._plan_level_placement_items(active, placement)
-        frame, found = self._convert("placement", placement, placement["request_id"])
-        ds.add("placement", frame)
-        issues += found
-
-        need = self._raw("senneed")
-        need["request_id"] = active["request_id"].reindex(need["_parent"]).to_numpy() if len(need) else []
-        frame, found = self._convert("sen_need", need, need["request_id"])
-        ds.add("sen_need", frame)
-        issues += found
+        add("placement", placement)
+        add("sen_need", child("senneed", active["request_id"]))
 
         issues += self.repeats
         issues += self._element_notes(year)
