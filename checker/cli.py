@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, lanes
 from .dataset import InputError
 from .engine.rules import RuleFileError, load_rules
 from .settings import HELP as SETTING_HELP
@@ -141,8 +141,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                            rules_dir=rules_dir, progress=_progress())
     except InputError as exc:
         _fail(str(exc))
-    written = write_machine_outputs(result, out_dir)
-    store, section, replaced = None, None, None
+    store, section, replaced, changes_file = None, None, None, None
     db_path = db or out_dir.parent / "sendcheck-history.sqlite"
     if record or db:
         from .history import HistoryError, open_store
@@ -156,13 +155,16 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
         if changes is not None:
             section = section_html(changes)
             if changes.get("changes") is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
                 write_changes_csv(changes["changes"], out_dir / "since-last-month.csv")
-                written.append(out_dir / "since-last-month.csv")
+                changes_file = out_dir / "since-last-month.csv"
     wanted = set(reports) or set(REPORT_CHOICES)
+    jobs = [lanes.Job("findings and data issues", 3, lambda: write_machine_outputs(result, out_dir))]
     if "none" not in wanted:
-        from .reports import write_reports
+        from .reports import report_jobs
 
-        written += write_reports(result, out_dir, wanted, since_last_month=section)
+        jobs += report_jobs(result, out_dir, wanted, since_last_month=section)
+    written = lanes.run(jobs, lanes.default_lanes()) + ([changes_file] if changes_file else [])
     if store is not None and record:
         try:
             store.record(result, list(inputs), rules_dir=rules_dir)

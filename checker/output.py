@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .reports.safety import FORMULA_TRIGGERS
+from .reports.safety import FORMULA_START, FORMULA_TRIGGERS
 from .result import FINDING_COLUMNS, STATUSES, RunResult
+from .textscan import flagged
 
 DATE_COLUMNS = ("clock_start", "due_date", "stopped_date")
 
@@ -62,22 +63,10 @@ def _json_value(value) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-_SEPARATOR = "\x7f"
 # Text needing care: CSV quoting or a formula-like start; JSON escaping. A match only sends that value to the
 # careful per-value encoder, so a false alarm costs time, never correctness.
-_CSV_FORMULA = re.compile("(?:^|\x7f)[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
 _CSV_QUOTE = re.compile("[,\"\r\n]")
 _JSON_SPECIAL = re.compile('["\\\\\x00-\x1f\u2028\u2029]')
-
-
-def _flagged(texts: list[str], pattern: re.Pattern) -> np.ndarray:
-    """Indices of the texts in which ``pattern`` matches, found with one scan of their concatenation."""
-    joined = _SEPARATOR.join(texts)
-    hits = [m.end() - 1 for m in pattern.finditer(joined)]  # the special character itself, inside its text
-    if not hits:
-        return np.array([], dtype=int)
-    ends = np.cumsum([len(t) + 1 for t in texts])  # position just past each text's separator
-    return np.unique(np.searchsorted(ends, np.asarray(hits), side="right"))
 
 
 def _encoded(column: pd.Series, encode, prefix: str = "") -> np.ndarray:
@@ -93,15 +82,15 @@ def _encoded(column: pd.Series, encode, prefix: str = "") -> np.ndarray:
     if values and all(type(v) is str for v in values):
         if encode is _csv_value:
             texts = list(values)
-            for i in _flagged(values, _CSV_FORMULA):
+            for i in flagged(values, FORMULA_START):
                 if texts[i].startswith(FORMULA_TRIGGERS):  # the scan can raise a false alarm, never miss one
                     texts[i] = "'" + texts[i]
-            for i in _flagged(texts, _CSV_QUOTE):
+            for i in flagged(texts, _CSV_QUOTE):
                 texts[i] = '"' + texts[i].replace('"', '""') + '"'
             table = np.array([prefix + t for t in texts] + [prefix + encode(None)], dtype=object)
         else:
             table = np.array([prefix + '"' + v + '"' for v in values] + [prefix + encode(None)], dtype=object)
-            for i in _flagged(values, _JSON_SPECIAL):
+            for i in flagged(values, _JSON_SPECIAL):
                 table[i] = prefix + encode(values[i])
     else:
         table = np.array([prefix + encode(u) for u in values] + [prefix + encode(None)], dtype=object)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .. import lanes
 from . import excel, governor, headline, html, inspection, manager
 from .safety import masked_references
 
@@ -19,10 +20,17 @@ LIST_LIMIT = manager.LIST_LIMIT
 
 def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small_count_threshold: int = 5,
                   generated_at: dt.datetime | None = None, since_last_month=None) -> list[Path]:
-    """Write the chosen reports (all when ``which`` is None) into ``out_dir``; return the files written.
+    """Write the chosen reports (all when ``which`` is None) into ``out_dir``, one after another; return the
+    files written. ``since_last_month`` is the already-escaped "since last month" section from the history
+    store, if any."""
+    return lanes.run(report_jobs(result, out_dir, which, small_count_threshold=small_count_threshold,
+                                 generated_at=generated_at, since_last_month=since_last_month))
 
-    ``since_last_month`` is the already-escaped "since last month" section from the history store, if any.
-    """
+
+def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_count_threshold: int = 5,
+                generated_at: dt.datetime | None = None, since_last_month=None) -> list[lanes.Job]:
+    """One job per chosen report, for :func:`checker.lanes.run`. What they share (the headline figures, the
+    template environment, the folder) is made here, once, before any job runs."""
     which = set(REPORTS) if which is None else set(which)
     unknown = which - set(REPORTS)
     if unknown:
@@ -34,36 +42,46 @@ def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     head = headline.compute(result.findings, result.as_at, result.settings)
     env = html.environment()
-    written: list[Path] = []
 
-    def write_text(name: str, text: str) -> None:
+    def write_text(name: str, text: str) -> Path:
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
-        written.append(path)
+        return path
 
-    if "manager" in which:
-        write_text("send-manager-report.html",
-                   html.manager_html(env, result, head,
-                                     manager.build(result, head) | {"since_last_month": since_last_month},
-                                     generated_at))
-    if "governor" in which:
+    def manager_report() -> list[Path]:
+        context = manager.build(result, head) | {"since_last_month": since_last_month}
+        return [write_text("send-manager-report.html", html.manager_html(env, result, head, context, generated_at))]
+
+    def governor_reports() -> list[Path]:
         ctx = governor.build(result, small_count_threshold)
-        folder = out_dir / "governors"
-        folder.mkdir(exist_ok=True)
+        (out_dir / "governors").mkdir(exist_ok=True)
+        written = []
         for school in ctx["schools"]:
             school["file"] = "governors/" + html.school_file_name(school["urn"], school["name"])
-            write_text(school["file"], html.governor_html(env, result, school, ctx, generated_at))
-        write_text("governors-all-schools.html", html.governors_all_html(env, result, ctx, generated_at))
-    if "inspection" in which:
+            written.append(write_text(school["file"], html.governor_html(env, result, school, ctx, generated_at)))
+        written.append(write_text("governors-all-schools.html", html.governors_all_html(env, result, ctx,
+                                                                                        generated_at)))
+        return written
+
+    def inspection_pack() -> list[Path]:
         insp = inspection.build(result, head)
-        write_text("inspection-pack.html", html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT))
-        written.append(excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK))
+        written = [write_text("inspection-pack.html",
+                              html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT)),
+                   excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK)]
         references = masked_references(result.dataset)
         if len(references):  # the LA's own key from a pack reference back to the child; never shared
             from ..output import write_csv  # here, not at the top: checker.output imports reports.safety
 
             write_csv(references, out_dir / "pseudonym-references-PRIVATE.csv")
             written.append(out_dir / "pseudonym-references-PRIVATE.csv")
-    if "excel" in which:
-        written.append(excel.write_breach_workbook(result, head, out_dir / "breach-workbook.xlsx"))
-    return written
+        return written
+
+    def breach_workbook() -> list[Path]:
+        return [excel.write_breach_workbook(result, head, out_dir / "breach-workbook.xlsx")]
+
+    # Relative costs, measured on a 25,000-person LA (bench/README.md): they only balance the two lanes.
+    jobs = {"manager": lanes.Job("manager report", 1, manager_report),
+            "governor": lanes.Job("governor reports", 1, governor_reports),
+            "inspection": lanes.Job("inspection pack", 3, inspection_pack),
+            "excel": lanes.Job("breach workbook", 3, breach_workbook)}
+    return [jobs[name] for name in REPORTS if name in which]

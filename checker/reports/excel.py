@@ -1,7 +1,7 @@
 """The Excel workbooks: the breach workbook for the SEND team and the inspection pack's evidence.
 
-Written with XlsxWriter in constant-memory mode: it was about 2.5 times faster than openpyxl's write-only
-mode on 100,000 findings, streams rows to disk, and its files open in Excel, LibreOffice and openpyxl.
+Written with :mod:`checker.reports.xlsx`, which encodes each column once per distinct value (ten times faster
+than a cell-by-cell writer on these tables) and gives a byte-identical file for the same findings.
 
 Each data sheet has a styled, frozen header row, an autofilter, set column widths, real Excel dates, and a
 text status that conditional formatting colours. Text cells are always string cells, and those that
@@ -10,36 +10,24 @@ look like formulas also carry the quote prefix (see :mod:`checker.reports.safety
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from . import headline as hl
 from .catalogue import rule_rows
 from .fmt import STATUS_LABELS, family_label, family_sheet, status_label
-from .safety import FORMULA_TRIGGERS, cell_text, identifier_masker, is_dangerous
+from .safety import identifier_masker
+from .xlsx import MAX_ROWS, Column, Workbook
 
-MAX_ROWS = 1_048_575  # Excel's row limit less the header row; longer tables continue on a numbered sheet
-DATE_FORMAT = "dd/mm/yyyy"
 # Conditional formatting fills (GOV.UK tag colours); the status text is always there as well.
 STATUS_FILLS = {
     "overdue": ("F4CDC6", "2A0B06"), "late": ("FCD6C3", "6E3619"), "due_soon": ("FFF7BF", "594D00"),
     "insufficient_data": ("E5E6E7", "282D30"), "pending": ("D2E2F1", "0C2D4A"), "excepted": ("EFDFED", "491644"),
     "compliant": ("CCE2D8", "005A30"),
 }
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    key: str
-    kind: str = "text"  # text, date, int, number
-    width: float = 14
-
+STATUS_HIGHLIGHTS = {STATUS_LABELS[status]: colours for status, colours in STATUS_FILLS.items()}
 
 FINDING_SHEET_COLUMNS = [
     Column("Status", "status_text", width=18), Column("Days late", "days_late", "int", 10),
@@ -80,125 +68,33 @@ def sheet_title(name: str, used: set[str]) -> str:
 
 
 class WorkbookWriter:
-    """Streams sheets to an .xlsx file with XlsxWriter (constant memory: rows go to disk as written)."""
+    """The reports' sheets, named and split the way the reports want them, written on :meth:`close`."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.wb = xlsxwriter.Workbook(str(self.path), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-            "strings_to_urls": False, "default_date_format": DATE_FORMAT,
-        })
-        self.wb.set_properties({"title": "sendcheck report", "creator": "sendcheck"})
+        self.book = Workbook(title="sendcheck report")
         self.used: set[str] = set()
-        self.header = self.wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#0B0C0C",
-                                          "text_wrap": True, "valign": "top"})
-        self.date = self.wb.add_format({"num_format": DATE_FORMAT})
-        self.quoted = self.wb.add_format({"quote_prefix": True})
-        self.title = self.wb.add_format({"bold": True, "font_size": 16})
-        self.bold = self.wb.add_format({"bold": True})
-        self.status_formats = {s: self.wb.add_format({"bg_color": "#" + fill, "font_color": "#" + font})
-                               for s, (fill, font) in STATUS_FILLS.items()}
 
     def table(self, name: str, columns: list[Column], frame: pd.DataFrame, status_key: str | None = "status"):
         """Write a frame as one or more sheets (Excel holds about a million rows per sheet)."""
         chunks = [frame.iloc[i:i + MAX_ROWS] for i in range(0, len(frame), MAX_ROWS)] or [frame]
+        coloured = bool(status_key and columns and columns[0].key == "status_text")
         for part, chunk in enumerate(chunks):
             title = sheet_title(name if part == 0 else f"{name} {part + 1}", self.used)
-            self._write_table(title, columns, chunk, status_key)
-
-    def _write_table(self, title, columns, frame, status_key):
-        ws = self.wb.add_worksheet(title)
-        for i, col in enumerate(columns):
-            ws.set_column(i, i, col.width)
-        ws.freeze_panes(1, 0)
-        n = len(frame)
-        ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
-        if status_key and columns and columns[0].key == "status_text":
-            for status, fmt in self.status_formats.items():
-                ws.conditional_format(1, 0, max(n, 1), 0, {"type": "cell", "criteria": "==",
-                                                           "value": f'"{STATUS_LABELS[status]}"', "format": fmt})
-        ws.set_row(0, 30)
-        for i, col in enumerate(columns):
-            ws.write_string(0, i, col.header, self.header)
-        series = [_column_values(frame, c) for c in columns]
-        writers = []
-        for i, col in enumerate(columns):
-            if col.kind == "date":
-                writers.append(self._date_writer(ws))
-            elif col.kind in ("int", "number"):
-                writers.append(ws.write_number)
-            else:
-                writers.append(self._text_writer(ws))
-        for r, values in enumerate(zip(*series), start=1):
-            for c, v in enumerate(values):
-                if v is not None:
-                    writers[c](r, c, v)
-
-    def _date_writer(self, ws):
-        date = self.date
-
-        def write(r, c, v):
-            ws.write_datetime(r, c, v, date)
-        return write
-
-    def _text_writer(self, ws):
-        quoted = self.quoted
-
-        def write(r, c, v):
-            if v.startswith(FORMULA_TRIGGERS):
-                ws.write_string(r, c, v, quoted)
-            else:
-                ws.write_string(r, c, v)
-        return write
+            self.book.add_table(title, columns, chunk, STATUS_HIGHLIGHTS if coloured else None)
 
     def key_values(self, name: str, title: str, sections: list[tuple[str, list[list]]]):
         """A summary sheet: a title, then captioned blocks of rows (first row of each block is its header)."""
-        ws = self.wb.add_worksheet(sheet_title(name, self.used))
-        ws.set_column(0, 0, 58)
-        ws.set_column(1, 3, 18)
-        ws.set_column(4, 4, 60)
-        ws.write_string(0, 0, title, self.title)
-        r = 1
-        for caption, rows in sections:
-            r += 1
-            ws.write_string(r, 0, caption, self.bold)
-            r += 1
-            for j, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    self._write_any(ws, r, c, v, self.header if j == 0 else None)
-                r += 1
-
-    def _write_any(self, ws, r, c, v, fmt=None):
-        if v is None:
-            return
-        if isinstance(v, (dt.date, pd.Timestamp)):
-            ws.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(), fmt or self.date)
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            ws.write_number(r, c, float(v), fmt)
-        else:
-            text = cell_text(v)
-            ws.write_string(r, c, text, fmt or (self.quoted if is_dangerous(text) else None))
+        rows = [[(title, "title")]]
+        for caption, block in sections:
+            rows.append([])
+            rows.append([(caption, "bold")])
+            for j, row in enumerate(block):
+                rows.append([(v, "header" if j == 0 else None) for v in row])
+        self.book.add_cells(sheet_title(name, self.used), rows, [58, 18, 18, 18, 60])
 
     def close(self) -> Path:
-        self.wb.close()
-        return self.path
-
-
-def _column_values(frame: pd.DataFrame, col: Column) -> list:
-    if col.key not in frame.columns:
-        return [None] * len(frame)
-    s = frame[col.key]
-    if col.kind == "date":
-        s = pd.to_datetime(s, errors="coerce")
-        arr = s.dt.to_pydatetime() if len(s) else []
-        return [None if v is pd.NaT or v is None or (isinstance(v, float)) else v for v in np.asarray(arr, dtype=object)]
-    if col.kind == "int":
-        num = pd.to_numeric(s, errors="coerce")
-        return [None if pd.isna(v) else int(v) for v in num.tolist()]
-    if col.kind == "number":
-        num = pd.to_numeric(s, errors="coerce")
-        return [None if pd.isna(v) else float(v) for v in num.tolist()]
-    return [cell_text(v) or None for v in s.tolist()]
+        return self.book.save(self.path)
 
 
 def prepare_findings(findings: pd.DataFrame) -> pd.DataFrame:

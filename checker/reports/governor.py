@@ -6,6 +6,9 @@ school's figures cannot point to one child; zero is shown as 0 because it says n
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+import pandas as pd
 
 from . import headline as hl
 from .fmt import STATUS_ORDER, family_label, status_label
@@ -37,48 +40,69 @@ def school_urns(result) -> list[str]:
     return sorted(urns)
 
 
-def school_view(result, urn: str, names: dict[str, str], threshold: int, findings_by_urn=None) -> dict:
-    findings = findings_by_urn.get(urn) if findings_by_urn is not None else None
-    if findings is None:
-        findings = result.findings[result.findings["urn"].astype(str).str.strip().eq(urn)]
-    duties_frame = findings[findings["family"].eq("schools")].sort_values(["rule_id"], kind="stable")
+def _per_school(result, urn: pd.Series) -> dict[str, dict]:
+    """Everything a school's page counts, for every school at once (grouped, not filtered school by school:
+    a national run has over 20,000 schools)."""
+    findings = result.findings.assign(school_urn=urn)
     rules = {str(getattr(r, "id", "")): r for r in result.rules}
-    duties = []
-    for row in duties_frame.itertuples(index=False):
+    out: dict[str, dict] = defaultdict(lambda: {"duties": [], "pupil_rows": []})
+
+    duties = findings[findings["family"].eq("schools")].sort_values(["school_urn", "rule_id"], kind="stable")
+    for row in duties[["school_urn", "rule_id", "title", "status", "strength"]].itertuples(index=False):
         rule = rules.get(row.rule_id)
         sources = getattr(rule, "source", None) or []
-        duties.append({"rule_id": row.rule_id, "title": row.title, "status": row.status,
-                       "status_label": status_label(row.status), "strength": row.strength,
-                       "source": "; ".join([sources] if isinstance(sources, str) else list(sources)),
-                       "action": getattr(rule, "action", "") if row.status in ("late", "overdue") else ""})
+        out[row.school_urn]["duties"].append({
+            "rule_id": row.rule_id, "title": row.title, "status": row.status,
+            "status_label": status_label(row.status), "strength": row.strength,
+            "source": "; ".join([sources] if isinstance(sources, str) else list(sources)),
+            "action": getattr(rule, "action", "") if row.status in ("late", "overdue") else ""})
+
     pupils = findings[findings["family"].isin(PUPIL_FAMILIES)]
-    plans = findings[findings["rule_id"].eq(hl.REVIEW_12M)]
-    soon = hl.due_within(pupils, result.as_at)
-    rows = []
-    for (rule_id, title), group in pupils.groupby(["rule_id", "title"], sort=True):
-        counts = group["status"].value_counts()
-        rows.append({"rule_id": rule_id, "title": title, "family": family_label(group["family"].iloc[0]),
-                     "cells": {s: suppress(counts.get(s, 0), threshold) for s in STATUS_ORDER},
-                     "total": suppress(len(group), threshold)})
+    keys = ["school_urn", "rule_id", "title"]
+    if len(pupils):
+        counts = pupils.groupby(keys + ["status"], sort=True).size().unstack("status", fill_value=0)
+        families = pupils.groupby(keys, sort=True)["family"].first()
+        for (school, rule_id, title), row in zip(counts.index, counts.to_dict("records")):
+            out[school]["pupil_rows"].append({"rule_id": rule_id, "title": title,
+                                              "family": family_label(families[(school, rule_id, title)]),
+                                              "counts": row, "total": sum(row.values())})
+
+    reviews = findings[findings["rule_id"].eq(hl.REVIEW_12M)]
+    review_counts = reviews.groupby(["school_urn", "status"]).size().unstack("status", fill_value=0)
+    people = reviews.groupby("school_urn")["person_id"].nunique()
+    soon = hl.due_within(pupils, result.as_at)["school_urn"].value_counts()
+    for school in set(review_counts.index) | set(people.index) | set(soon.index):
+        got = out[school]
+        got["plans"] = int(people.get(school, 0))
+        for status in ("overdue", "compliant", "late"):
+            got[f"reviews_{status}"] = int(review_counts.at[school, status]) if (
+                school in review_counts.index and status in review_counts.columns) else 0
+        got["due_soon"] = int(soon.get(school, 0))
+    return out
+
+
+def school_view(urn: str, counted: dict, names: dict[str, str], threshold: int) -> dict:
+    duties = counted.get("duties", [])
     return {
         "urn": urn, "name": names.get(urn, NO_SCHOOL if urn == "" else f"School {urn}"),
         "duties": duties,
         "duties_met": sum(d["status"] == "compliant" for d in duties), "duties_total": len(duties),
-        "plans": suppress(plans["person_id"].nunique(), threshold),
-        "reviews_overdue": suppress(int(plans["status"].eq("overdue").sum()), threshold),
-        "reviews_on_time": suppress(int(plans["status"].eq("compliant").sum()), threshold),
-        "reviews_late": suppress(int(plans["status"].eq("late").sum()), threshold),
-        "due_soon": suppress(len(soon), threshold),
-        "pupil_rows": rows,
+        "plans": suppress(counted.get("plans", 0), threshold),
+        "reviews_overdue": suppress(counted.get("reviews_overdue", 0), threshold),
+        "reviews_on_time": suppress(counted.get("reviews_compliant", 0), threshold),
+        "reviews_late": suppress(counted.get("reviews_late", 0), threshold),
+        "due_soon": suppress(counted.get("due_soon", 0), threshold),
+        "pupil_rows": [{"rule_id": r["rule_id"], "title": r["title"], "family": r["family"],
+                        "cells": {s: suppress(r["counts"].get(s, 0), threshold) for s in STATUS_ORDER},
+                        "total": suppress(r["total"], threshold)} for r in counted.get("pupil_rows", [])],
     }
 
 
 def build(result, threshold: int) -> dict:
     names = school_names(result)
     urn_col = result.findings["urn"].astype("string").str.strip().fillna("")
-    by_urn = {u: g for u, g in result.findings.groupby(urn_col, sort=False)}
-    empty = result.findings.iloc[0:0]
-    views = [school_view(result, urn, names, threshold, {urn: by_urn.get(urn, empty)}) for urn in school_urns(result)]
+    counted = _per_school(result, urn_col)
+    views = [school_view(urn, counted.get(urn, {}), names, threshold) for urn in school_urns(result)]
     statuses = list(STATUS_ORDER)
     return {"schools": views, "threshold": threshold, "statuses": statuses,
             "status_labels": {s: status_label(s) for s in statuses},

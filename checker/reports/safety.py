@@ -13,14 +13,20 @@ exactly as the case record has it: the evidence must match the source system.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
+from ..textscan import SEPARATOR
+
 # Ascii triggers plus their full-width forms, which some spreadsheet tools normalise.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# The same, as a pattern for ``textscan.flagged``: a trigger at the start of any of the joined texts.
+FORMULA_START = re.compile(f"(?:^|{SEPARATOR})[{re.escape(''.join(FORMULA_TRIGGERS))}]")
 
 # Characters XML 1.0 cannot carry; openpyxl raises on them and a stray control byte must not stop a run.
 _ILLEGAL = {c: None for c in range(32) if c not in (9, 10, 13)} | {0xFFFE: None, 0xFFFF: None}
+ILLEGAL_CHAR = re.compile("[" + "".join(chr(c) for c in _ILLEGAL) + "]")
 
 
 def is_dangerous(text: str) -> bool:
