@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__, lanes
+from . import __version__
+from .lanes import default_lanes
+from .lanes import run as run_lanes
 from .dataset import InputError
 from .engine.rules import RuleFileError, load_rules
 from .settings import HELP as SETTING_HELP
@@ -106,7 +108,10 @@ def main():
               "trends (one run per month; recording a month again replaces it).")
 @click.option("--db", type=click.Path(path_type=Path), help="History database (default: "
               "sendcheck-history.sqlite beside the report folders).")
-def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb, record, db):
+@click.option("--lanes", type=click.IntRange(1, 2), help="Write the outputs in 1 or 2 lanes (default 2 when the "
+              "computer has two cores and can fork; the files are the same either way).")
+def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb, record, db,
+          lanes):
     """Check a caseload and write findings, data issues and reports.
 
     Every input row is either evaluated or listed as a data issue with its file, sheet, row and column; the run
@@ -120,7 +125,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
       sendcheck check extract.xlsx --as-at 2026-11-30 --record      # keep history; adds "since last month"
     """
     from .accounting import format_accounting, format_reading
-    from .output import write_machine_outputs
+    from .output import machine_output_jobs
     from .run import run_check
 
     as_at_date = _as_at(as_at)
@@ -159,12 +164,12 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                 write_changes_csv(changes["changes"], out_dir / "since-last-month.csv")
                 changes_file = out_dir / "since-last-month.csv"
     wanted = set(reports) or set(REPORT_CHOICES)
-    jobs = [lanes.Job("findings and data issues", 3, lambda: write_machine_outputs(result, out_dir))]
+    jobs = machine_output_jobs(result, out_dir)
     if "none" not in wanted:
         from .reports import report_jobs
 
         jobs += report_jobs(result, out_dir, wanted, since_last_month=section)
-    written = lanes.run(jobs, lanes.default_lanes()) + ([changes_file] if changes_file else [])
+    written = run_lanes(jobs, lanes or default_lanes()) + ([changes_file] if changes_file else [])
     if store is not None and record:
         try:
             store.record(result, list(inputs), rules_dir=rules_dir)

@@ -23,5 +23,5 @@ def flagged(texts: list[str], pattern: re.Pattern) -> np.ndarray:
     hits = [m.end() - 1 for m in pattern.finditer(joined)]  # the special character itself, inside its text
     if not hits:
         return np.array([], dtype=int)
-    ends = np.cumsum([len(t) + 1 for t in texts])  # position just past each text's separator
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)  # just past each separator
     return np.unique(np.searchsorted(ends, np.asarray(hits), side="right"))

@@ -273,8 +273,11 @@ def _cell_text(v) -> str:
 
 
 def _text_column(col: pd.Series, text_only: bool) -> pd.Series:
-    if text_only:
-        return col.astype(str).str.strip()
+    if text_only:  # a CSV read as text: strip each distinct value once
+        codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+        stripped = np.array([u.strip() if type(u) is str else str(u).strip() for u in uniques] + [""],
+                            dtype=object)  # a missing cell (code -1, the last item) is blank
+        return pd.Series(stripped[codes], index=col.index, dtype=str)
     return per_unique(col, lambda u: u.map(_cell_text), "")
 
 
