@@ -165,11 +165,18 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                 changes_file = out_dir / "since-last-month.csv"
     wanted = set(reports) or set(REPORT_CHOICES)
     jobs = machine_output_jobs(result, out_dir)
+    workbooks_left_out = None
     if "none" not in wanted:
-        from .reports import report_jobs
+        from .reports import WORKBOOK_FINDINGS_LIMIT, report_jobs, too_big_for_workbooks
 
-        jobs += report_jobs(result, out_dir, wanted, since_last_month=section)
-    written = run_lanes(jobs, lanes or default_lanes()) + ([changes_file] if changes_file else [])
+        workbooks = bool(reports) or not too_big_for_workbooks(result)  # reports named on the command line: as asked
+        if not workbooks and wanted & {"excel", "inspection"}:
+            workbooks_left_out = (f"Not written: the breach workbook and the inspection pack's workbook. "
+                                  f"{len(result.findings):,} findings are more than one Excel sheet holds "
+                                  f"({WORKBOOK_FINDINGS_LIMIT:,}); findings.csv has every one. Ask for them by name "
+                                  "(--report excel --report inspection) to write them anyway.")
+        jobs += report_jobs(result, out_dir, wanted, since_last_month=section, workbooks=workbooks)
+    written = run_lanes(jobs, lanes or default_lanes(), _progress()) + ([changes_file] if changes_file else [])
     if store is not None and record:
         try:
             store.record(result, list(inputs), rules_dir=rules_dir)
@@ -179,6 +186,8 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
         finally:
             store.close()
     _print_summary(result, written, format_accounting, format_reading)
+    if workbooks_left_out:
+        click.echo(workbooks_left_out)
     if record:
         click.echo(f"History: recorded {result.as_at:%Y-%m} in {db_path}" + (" (replacing the earlier run for that month)" if replaced else ""))
     breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False

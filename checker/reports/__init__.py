@@ -28,9 +28,13 @@ def write_reports(result, out_dir: Path, which: set[str] | None = None, *, small
 
 
 def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_count_threshold: int = 5,
-                generated_at: dt.datetime | None = None, since_last_month=None) -> list[lanes.Job]:
+                generated_at: dt.datetime | None = None, since_last_month=None,
+                workbooks: bool = True) -> list[lanes.Job]:
     """One job per chosen report, for :func:`checker.lanes.run`. What they share (the headline figures, the
-    template environment, the folder) is made here, once, before any job runs."""
+    template environment, the folder) is made here, once, before any job runs.
+
+    ``workbooks=False`` leaves out the person-level workbooks (the breach workbook, and the inspection pack's
+    Excel half): see :func:`too_big_for_workbooks`."""
     which = set(REPORTS) if which is None else set(which)
     unknown = which - set(REPORTS)
     if unknown:
@@ -66,8 +70,9 @@ def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_c
     def inspection_pack() -> list[Path]:
         insp = inspection.build(result, head)
         written = [write_text("inspection-pack.html",
-                              html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT)),
-                   excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK)]
+                              html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT))]
+        if workbooks:
+            written.append(excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK))
         references = masked_references(result.dataset)
         if len(references):  # the LA's own key from a pack reference back to the child; never shared
             from ..output import write_csv  # here, not at the top: checker.output imports reports.safety
@@ -84,4 +89,17 @@ def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_c
             "governor": lanes.Job("governor reports", 0.35, governor_reports),
             "inspection": lanes.Job("inspection pack", 1.65, inspection_pack),
             "excel": lanes.Job("breach workbook", 1.6, breach_workbook)}
-    return [jobs[name] for name in REPORTS if name in which]
+    return [jobs[name] for name in REPORTS if name in which and (workbooks or name != "excel")]
+
+
+WORKBOOK_FINDINGS_LIMIT = 1_048_575  # the rows one Excel sheet holds
+
+
+def too_big_for_workbooks(result) -> bool:
+    """True when a run has more findings than one Excel sheet holds.
+
+    No LA comes near this (a 25,000-plan LA has about 160,000 findings); a national or multi-LA run does, and
+    there a person-level workbook of several million rows is for no one to read, takes longer to write than the
+    whole check, and doubles the memory a run needs. The CLI then leaves the two person-level workbooks out
+    unless they are asked for by name, and says so; findings.csv holds every finding either way."""
+    return len(result.findings) > WORKBOOK_FINDINGS_LIMIT
