@@ -192,6 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--child", nargs=2, metavar=("PATH", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("SENDCHECK_MAX_INPUT_MB", "4096")  # a national SEN2 XML is 1.6 GB (default limit 512 MB)
     if args.child:
         print(json.dumps(child(Path(args.child[0]), args.child[1], args.reports)))
         return 0

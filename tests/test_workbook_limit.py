@@ -32,6 +32,8 @@ def test_more_findings_than_an_excel_sheet_holds_leaves_the_workbooks_out(tmp_pa
     assert (out / "findings.csv").exists()
     assert "Not written: the breach workbook and the inspection pack's workbook." in result.output
     assert "more than one Excel sheet holds (1)" in result.output and "--report excel" in result.output
+    pack = (out / "inspection-pack.html").read_text()
+    assert "was not written; every finding is in findings.csv" in pack
 
 
 def test_workbooks_asked_for_by_name_are_written_whatever_the_size(tmp_path, monkeypatch):

@@ -70,7 +70,7 @@ def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_c
     def inspection_pack() -> list[Path]:
         insp = inspection.build(result, head)
         written = [write_text("inspection-pack.html",
-                              html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT))]
+                              html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT, workbooks))]
         if workbooks:
             written.append(excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK))
         references = masked_references(result.dataset)

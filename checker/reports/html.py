@@ -80,7 +80,7 @@ def governors_all_html(env, result, governor_ctx: dict, generated_at) -> str:
     return render(env, "governor_all.html", ctx | governor_ctx)
 
 
-def inspection_html(env, result, head, insp: dict, generated_at, limit: int) -> str:
+def inspection_html(env, result, head, insp: dict, generated_at, limit: int, workbook_written: bool = True) -> str:
     plans = insp["plans"]
     ctx = common(result, "Inspection pack: EHC plans and timeliness", "Area SEND inspection", generated_at,
                  head.period)
@@ -89,6 +89,7 @@ def inspection_html(env, result, head, insp: dict, generated_at, limit: int) -> 
                            ("setting type", insp["by_setting"])],
             "plan_rows": plans.iloc[:limit].to_dict("records"), "plan_total": len(plans),
             "plan_more": max(0, len(plans) - limit), "limit": limit, "workbook_name": INSPECTION_WORKBOOK,
+            "workbook_written": workbook_written,
             "evidence_sheets": EVIDENCE_SHEETS}
     return render(env, "inspection.html", ctx)
 

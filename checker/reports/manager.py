@@ -25,7 +25,8 @@ def status_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 def family_glance(findings: pd.DataFrame, strength: str) -> list[dict]:
     """Per family: counts by status and a chart of them, for one strength of rule."""
-    frame = findings[findings["strength"].eq(strength)] if strength == "must" else findings[
+    counted = findings[["family", "status"]]  # only what is counted: a national run has millions of findings
+    frame = counted[findings["strength"].eq("must")] if strength == "must" else counted[
         ~findings["strength"].eq("must")]
     out = []
     for family, group in sorted(frame.groupby(frame["family"].fillna(""), sort=False),
@@ -50,10 +51,11 @@ def grouped_list(frame: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[list[dic
     ).sort_values(["_team", "_worker", "_late", "due_date", "rule_id", "record_id"],
                   ascending=[True, True, False, True, True, True], kind="stable")
     shown = frame.iloc[:limit]
+    totals = frame.groupby(["_team", "_worker"], sort=False).size()
     groups = []
     for (team, worker), group in shown.groupby(["_team", "_worker"], sort=False):
         groups.append({"team": team, "caseworker": worker, "rows": group.to_dict("records"),
-                       "total": int(((frame["_team"] == team) & (frame["_worker"] == worker)).sum())})
+                       "total": int(totals[(team, worker)])})
     return groups, max(0, len(frame) - limit)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
+import numpy as np
 import pandas as pd
 
 from ..textscan import SEPARATOR
@@ -80,6 +82,8 @@ def identifier_masker(dataset):
     Inspection and governor outputs must carry no UPNs, yet SEN2 returns give no other person key, so record ids
     built from them ("A123...:2025-01-06") would leak one. The reference is an HMAC of the identifier under
     ``pseudonym_key()``; ``masked_references`` lists each reference beside the identifier for the LA's own file.
+    One masker serves a dataset for the whole run: each distinct identifier is masked once, each token hashed
+    once (a national run masks millions of ids).
     """
     import hashlib
     import hmac
@@ -90,20 +94,35 @@ def identifier_masker(dataset):
     for col in ("upn", "uln"):
         if col in person.columns:
             known.update(str(v).strip().upper() for v in person[col].dropna())
-    pattern = re.compile(_ID_TOKEN)
     key = pseudonym_key() if known else b""
+    cached = _MASKERS.get(id(dataset))
+    if cached is not None and cached[0]() is dataset and cached[1] == key:
+        return cached[2]
+    pattern = re.compile(_ID_TOKEN)
+    refs: dict[str, str] = {}
 
-    def ref(token: str) -> str:
-        return "ref-" + hmac.new(key, token.upper().encode(), hashlib.sha256).hexdigest()[:12]
+    def ref(match) -> str:
+        token = match.group(0).upper()
+        if token not in known:
+            return match.group(0)
+        got = refs.get(token)
+        if got is None:
+            got = refs[token] = "ref-" + hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:12]
+        return got
 
     def mask(series: pd.Series) -> pd.Series:
         if not known:
             return series
-        text = series.astype(object).where(series.notna(), None)
-        return text.map(lambda v: v if v is None else pattern.sub(
-            lambda m: ref(m.group(0)) if m.group(0).upper() in known else m.group(0), str(v)))
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+        masked = np.array([pattern.sub(ref, str(v)) for v in uniques] + [None], dtype=object)
+        return pd.Series(masked[codes], index=series.index, name=series.name, dtype=object)
 
+    _MASKERS.clear()  # one dataset at a time, held weakly: the cache never keeps a finished run's data alive
+    _MASKERS[id(dataset)] = (weakref.ref(dataset), key, mask)
     return mask
+
+
+_MASKERS: dict[int, tuple] = {}
 
 
 def masked_references(dataset) -> pd.DataFrame:
