@@ -200,28 +200,33 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
     enc = encoding or "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export: UTF-16 with its mark
         enc = "utf-16"
-    try:
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
+    bad_byte = _first_undecodable(raw, enc)
+    if bad_byte is None:  # pandas parses the bytes itself: far faster than handing it decoded text
+        source, read_options = (lambda: io.BytesIO(raw)), {"encoding": enc}
+        head = raw[:65536].decode(enc, errors="ignore")
+    else:
         body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
         text = body.decode("cp1252", errors="replace")
-        line = raw[: exc.start].count(b"\n") + 1
+        line = raw[:bad_byte].count(b"\n") + 1
         notes.append(DataIssue("CSV-ENCODING", QUERY,
                                f"{path.name}: not valid {enc} text (first odd byte on row {line}); read as Windows-1252"
                                " instead. Check names with accents and symbols such as £ read correctly, or save the "
                                "file as CSV UTF-8.", file=path.name, row=line))
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sep = _sniff_separator(text[:65536])
-    options = dict(header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep, nrows=nrows)
+        source, read_options = (lambda: io.StringIO(text)), {}
+        head = text[:65536]
+    head = head[1:] if head.startswith("\ufeff") else head
+    sep = _sniff_separator(head)
+    options = dict(header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep, nrows=nrows,
+                   **read_options)
     try:
-        frame = pd.read_csv(io.StringIO(text), **options)
+        frame = pd.read_csv(source(), **options)
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame()
     except pd.errors.ParserError:
+        text = _decoded(raw, enc) if bad_byte is None else text
         width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
         try:
-            frame = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
+            frame = pd.read_csv(source(), names=list(range(width)), **options)
         except pd.errors.ParserError as exc:
             line = _unclosed_quote_line(text)
             where = f"{path.name}, row {line}" if line else path.name
@@ -231,6 +236,29 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
     frame = frame.fillna("")
     frame.columns = range(frame.shape[1])
     return Grid(path.name, "", frame, text_only=True, notes=notes)
+
+
+def _first_undecodable(raw: bytes, encoding: str) -> int | None:
+    """Where ``raw`` stops being valid in ``encoding`` (None if it never does), checked in pieces so that a
+    national file is never held twice, as bytes and as text."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    step = 16 * 1024 * 1024
+    for start in range(0, len(raw), step):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut at the last piece's end
+        try:
+            decoder.decode(raw[start:start + step], final=start + step >= len(raw))
+        except UnicodeDecodeError as exc:
+            return start - pending + exc.start
+    if not raw:
+        decoder.decode(b"", final=True)
+    return None
+
+
+def _decoded(raw: bytes, encoding: str) -> str:
+    text = raw.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _unclosed_quote_line(text: str) -> int | None:
@@ -538,7 +566,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     text, body = text[keep], body[keep]
 
     if len(text):
-        hashes = pd.util.hash_pandas_object(text, index=False, categorize=False)
+        hashes = pd.util.hash_pandas_object(text, index=False, categorize=True)
         dup = hashes.duplicated(keep="first")
         if dup.any():
             first_row = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
@@ -662,7 +690,7 @@ def merge_repeated_records(ds: Dataset) -> None:
             continue
         data_cols = [c for c in frame.columns if c not in key and not c.startswith("_") and frame[c].notna().any()]
         # Fast path: rows identical to an earlier row of the same record go first (the common case).
-        content = pd.util.hash_pandas_object(frame[data_cols], index=False, categorize=False) if data_cols else \
+        content = pd.util.hash_pandas_object(frame[data_cols], index=False, categorize=True) if data_cols else \
             pd.Series(0, index=frame.index, dtype="uint64")
         same = frame[key].assign(_content=content.to_numpy()).duplicated(keep="first") & has_key
         dropped = int(same.sum())
