@@ -185,8 +185,23 @@ def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None
             progress(f"rules evaluated: {i}/{len(rules)} ({rule.id})")
     if not parts:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    findings = pd.concat([part for _, part in sorted(parts, key=lambda p: p[0])], ignore_index=True)
+    findings = _concat_by_column([part for _, part in sorted(parts, key=lambda p: p[0])])
+    del parts
     findings["days_late"] = findings["days_late"].astype("Int64")
     for col in ("clock_start", "due_date", "stopped_date"):
         findings[col] = pd.to_datetime(findings[col]).astype("datetime64[ns]")
     return findings
+
+
+def _concat_by_column(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """What ``pd.concat(parts)`` gives, joined a column at a time so each column's pieces are let go as soon as
+    it is joined. Concatenating whole frames holds every part and the whole result at once: at national scale
+    (4.5 million findings) that is about a gigabyte more at the run's peak."""
+    pieces = {col: [part[col].array for part in parts] for col in FINDING_COLUMNS}
+    parts.clear()
+    columns = {}
+    for col in FINDING_COLUMNS:
+        arrays = pieces.pop(col)
+        columns[col] = pd.concat([pd.Series(a, copy=False) for a in arrays], ignore_index=True)
+        del arrays
+    return pd.DataFrame(columns, copy=False)
