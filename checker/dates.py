@@ -9,6 +9,7 @@ pass.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -77,14 +78,18 @@ def parse_date_series(values: pd.Series, *, formats: tuple[str, ...] | None = No
     blank = text.str.lower().isin(BLANKS) | obj[~handled].isna()
     todo = text[~blank]
 
+    could_match = _format_filter(todo)
     for fmt in tuple(formats or ()) + TEXT_FORMATS:
         if todo.empty:
             break
-        got = pd.to_datetime(todo, format=fmt, errors="coerce")
+        candidates = todo[could_match(fmt).reindex(todo.index, fill_value=False)]
+        if candidates.empty:  # no cell left has this format's separators: a parse could only fail
+            continue
+        got = pd.to_datetime(candidates, format=fmt, errors="coerce")
         ok = got.notna() & (got >= PLAUSIBLE_MIN) & (got <= PLAUSIBLE_MAX)
         if ok.any():
             result[ok[ok].index] = got[ok].dt.normalize()
-            todo = todo[~ok]
+            todo = todo.drop(ok[ok].index)
 
     if not todo.empty:  # serial numbers that arrived as text ("45678" or "45678.0")
         numeric = pd.to_numeric(todo, errors="coerce")
@@ -101,6 +106,41 @@ def parse_date_series(values: pd.Series, *, formats: tuple[str, ...] | None = No
         bad |= out_of_range
         result[out_of_range] = pd.NaT
     return result.astype("datetime64[ns]"), bad
+
+
+_LETTER_DIRECTIVES = ("%b", "%B", "%a", "%A", "%p")
+
+
+def _format_filter(texts: pd.Series):
+    """For a strptime format, which of ``texts`` could possibly match it.
+
+    Each format tried costs a parse of every cell still unparsed, and messy columns keep a few bad cells to the
+    end of the list. A cell can only match a format that it shares the format's separators with ('/', '-',
+    '.', ':', 'T', whitespace for a space) and whose letters it has (a month name) or lacks (all digits); this
+    check is far cheaper than a parse and never rules out a cell the parse would accept, so results are the
+    same."""
+    lower = texts.str.lower()
+    has_letter = lower.str.contains("[a-z]", regex=True)
+    present: dict[str, pd.Series] = {}
+
+    def has(char: str) -> pd.Series:
+        if char not in present:
+            present[char] = (lower.str.contains(r"\s", regex=True) if char == " "
+                             else lower.str.contains(char.lower(), regex=False))
+        return present[char]
+
+    def could_match(fmt: str) -> pd.Series:
+        literal = re.sub(r"%.", "", fmt)
+        mask = pd.Series(True, index=texts.index)
+        for char in set(literal):
+            mask &= has(char)
+        if any(d in fmt for d in _LETTER_DIRECTIVES):
+            mask &= has_letter
+        elif not any(c.isalpha() for c in literal):
+            mask &= ~has_letter
+        return mask
+
+    return could_match
 
 
 def _as_datetime(v) -> pd.Timestamp:
