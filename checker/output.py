@@ -33,7 +33,7 @@ def _cell(value) -> str:
 # Rows are rendered a chunk at a time so that a national run (millions of findings) never holds its whole
 # output text in memory, and each distinct value is encoded once: most columns (rule, status, dates, team,
 # citation) have few distinct values, so a million rows cost a few thousand encodings plus one join per row.
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50_000
 
 
 def _missing(value) -> bool:
