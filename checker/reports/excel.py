@@ -37,7 +37,7 @@ FINDING_SHEET_COLUMNS = [
     Column("Caseworker", "caseworker", width=18), Column("Clock start", "clock_start", "date", 12),
     Column("Due", "due_date", "date", 12), Column("Done", "stopped_date", "date", 12),
     Column("Exception", "exception", width=18), Column("School URN", "urn", width=11),
-    Column("Message", "message", width=50), Column("Where in the input", "source", width=40),
+    Column("Message", "message", width=50), Column("Legal source", "source", width=40),
     Column("Note", "note", width=30),
 ]
 INSPECTION_FINDING_COLUMNS = [c for c in FINDING_SHEET_COLUMNS if c.key != "upn"]
