@@ -178,12 +178,18 @@ def annex_a_checks(frame: pd.DataFrame, as_at: pd.Timestamp) -> pd.Series:
     return text
 
 
-def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Headline) -> list[dict]:
-    """Per group: plans in force, reviews overdue, 20-week timeliness in the headline period."""
+def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Headline,
+              issued: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> list[dict]:
+    """Per group: plans in force, reviews overdue, 20-week timeliness in the headline period.
+
+    ``issued`` (plans issued in the headline period) and ``reviews`` (overdue reviews) may be passed in when
+    several breakdowns are made from the same findings."""
     person_group = plans.drop_duplicates("person_id").set_index("person_id")[by]
-    issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+    if issued is None:
+        issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+    if reviews is None:
+        reviews = overdue_reviews(findings)
     issued = issued.assign(_group=issued["person_id"].map(person_group).fillna(NOT_KNOWN))
-    reviews = findings[findings["rule_id"].eq(hl.REVIEW_12M) & findings["status"].eq("overdue")]
     reviews = reviews.assign(_group=reviews["person_id"].map(person_group).fillna(NOT_KNOWN))
     groups = sorted(set(plans[by]) | set(issued["_group"]) | set(reviews["_group"]),
                     key=lambda g: (g == NOT_KNOWN, _order(by, g)))
@@ -197,6 +203,11 @@ def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Hea
     return rows
 
 
+def overdue_reviews(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.loc[findings["rule_id"].eq(hl.REVIEW_12M) & findings["status"].eq("overdue"),
+                        ["person_id", "status"]]
+
+
 def _order(by: str, group: str):
     if by == "age_band":
         return [label for _, _, label in AGE_BANDS].index(group) if group in [l for *_, l in AGE_BANDS] else 99
@@ -208,15 +219,17 @@ def build(result, head: hl.Headline) -> dict:
     plans = plans_frame(result)
     calendar = calendar_trend(findings)
     monthly = monthly_trend(findings, result.as_at)
+    issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+    reviews = overdue_reviews(findings)
     return {
         "headline": head, "calendar": calendar, "monthly": monthly, "plans": public_plans(plans, result.dataset),
         "calendar_chart": trend_chart(calendar, "chart-calendar", "Plans issued within 20 weeks by calendar year "
                                       "(excluding exceptions)"),
         "monthly_chart": trend_chart(monthly, "chart-monthly", "Plans issued within 20 weeks by month "
                                      "(excluding exceptions)"),
-        "by_need": breakdown(plans, findings, "primary_need", head),
-        "by_age": breakdown(plans, findings, "age_band", head),
-        "by_setting": breakdown(plans, findings, "setting_type", head),
+        "by_need": breakdown(plans, findings, "primary_need", head, issued, reviews),
+        "by_age": breakdown(plans, findings, "age_band", head, issued, reviews),
+        "by_setting": breakdown(plans, findings, "setting_type", head, issued, reviews),
         "checks_failed": int(plans["data_checks"].ne("").sum()),
         "check_counts": check_counts(plans),
     }

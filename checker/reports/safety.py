@@ -85,7 +85,6 @@ def identifier_masker(dataset):
     One masker serves a dataset for the whole run: each distinct identifier is masked once, each token hashed
     once (a national run masks millions of ids).
     """
-    import hashlib
     import hmac
     import re
 
@@ -107,7 +106,7 @@ def identifier_masker(dataset):
             return match.group(0)
         got = refs.get(token)
         if got is None:
-            got = refs[token] = "ref-" + hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:12]
+            got = refs[token] = "ref-" + hmac.digest(key, token.encode(), "sha256").hex()[:12]  # HMAC-SHA256
         return got
 
     def mask(series: pd.Series) -> pd.Series:
