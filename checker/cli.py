@@ -164,7 +164,8 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                 write_changes_csv(changes["changes"], out_dir / "since-last-month.csv")
                 changes_file = out_dir / "since-last-month.csv"
     wanted = set(reports) or set(REPORT_CHOICES)
-    jobs, workbooks, workbooks_left_out = [], True, None
+    jobs = machine_output_jobs(result, out_dir)
+    workbooks_left_out = None
     if "none" not in wanted:
         from .reports import WORKBOOK_FINDINGS_LIMIT, report_jobs, too_big_for_workbooks
 
@@ -174,10 +175,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                                   f"{len(result.findings):,} findings are more than one Excel sheet holds "
                                   f"({WORKBOOK_FINDINGS_LIMIT:,}); findings.csv has every one. Ask for them by name "
                                   "(--report excel --report inspection) to write them anyway.")
-        jobs = report_jobs(result, out_dir, wanted, since_last_month=section, workbooks=workbooks)
-    # Without the workbooks (a national run), the two findings files make one job: they read every finding, so
-    # the other lane, writing the reports, touches far fewer of the parent's pages and copies less memory.
-    jobs = machine_output_jobs(result, out_dir, findings_together=bool(jobs) and not workbooks) + jobs
+        jobs += report_jobs(result, out_dir, wanted, since_last_month=section, workbooks=workbooks)
     written = run_lanes(jobs, lanes or default_lanes(), _progress()) + ([changes_file] if changes_file else [])
     if store is not None and record:
         try:

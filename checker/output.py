@@ -146,9 +146,9 @@ def summary(result: RunResult) -> dict:
     }
 
 
-def machine_output_jobs(result: RunResult, out_dir: Path, findings_together: bool = False) -> list:
-    """The machine-readable outputs as jobs for :func:`checker.lanes.run`. The two findings files are the big
-    ones, so each is its own job and they can be written side by side, unless ``findings_together``."""
+def machine_output_jobs(result: RunResult, out_dir: Path) -> list:
+    """The machine-readable outputs as jobs for :func:`checker.lanes.run` (the two findings files are the big
+    ones, so each is its own job and they can be written side by side)."""
     from .lanes import Job
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,10 +170,8 @@ def machine_output_jobs(result: RunResult, out_dir: Path, findings_together: boo
         return paths
 
     # Costs: seconds on a 25,000-person LA, as for the report jobs.
-    rest = Job("data issues, accounting and summary", 0.05, the_rest)
-    if findings_together:
-        return [Job("findings.csv and findings.jsonl", 1.4, lambda: findings_csv() + findings_jsonl()), rest]
-    return [Job("findings.csv", 0.65, findings_csv), Job("findings.jsonl", 0.75, findings_jsonl), rest]
+    return [Job("findings.csv", 0.65, findings_csv), Job("findings.jsonl", 0.75, findings_jsonl),
+            Job("data issues, accounting and summary", 0.05, the_rest)]
 
 
 def write_machine_outputs(result: RunResult, out_dir: Path) -> list[Path]:
