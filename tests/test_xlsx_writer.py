@@ -4,7 +4,10 @@ Every workbook is read back with openpyxl (values, types, styles, sheet furnitur
 reader sendcheck itself uses), and every XML part is parsed, so a file Excel would have to "repair" fails here.
 """
 
+import csv
 import datetime as dt
+import shutil
+import subprocess
 import zipfile
 
 import numpy as np
@@ -180,3 +183,20 @@ def test_long_tables_continue_on_numbered_sheets(tmp_path, monkeypatch):
                                            (702, "AAA")])
 def test_column_letters(index, letters):
     assert xlsx.column_letter(index) == letters
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_the_same_cells(tmp_path):
+    """A second, independent spreadsheet program: LibreOffice opens the workbook and sees the same cells."""
+    path = save(tmp_path, simple_book())
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,false,false,false,"
+                           "false,2", "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader((tmp_path / "t-Findings.csv").open(encoding="utf-8")))
+    assert rows[0] == ["Status", "Days", "Due", "Share", "Note"]
+    assert [r[0] for r in rows[1:]] == ["Overdue", "Late", "", "Due soon", "Overdue", "Compliant", "Pending"]
+    assert [r[1] for r in rows[1:]] == ["3", "", "0", "12", "1000000", "-2", ""]
+    assert rows[1][2] in ("02/29/2024", "29/02/2024", "2024-02-29")  # a real date, shown in LibreOffice's locale
+    assert rows[5][2] == "31/12/1899"  # before Excel's calendar: our text, as written
+    assert [r[4] for r in rows[1:]] == HOSTILE  # formula-like text stays text
