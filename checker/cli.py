@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .lanes import default_lanes
-from .lanes import run as run_lanes
 from .dataset import InputError
 from .engine.rules import RuleFileError, load_rules
+from .lanes import default_lanes
+from .lanes import run as run_lanes
 from .settings import HELP as SETTING_HELP
 from .settings import Settings
 
@@ -108,8 +108,8 @@ def main():
               "trends (one run per month; recording a month again replaces it).")
 @click.option("--db", type=click.Path(path_type=Path), help="History database (default: "
               "sendcheck-history.sqlite beside the report folders).")
-@click.option("--lanes", type=click.IntRange(1, 2), help="Write the outputs in 1 or 2 lanes (default 2 when the "
-              "computer has two cores and can fork; the files are the same either way).")
+@click.option("--lanes", type=click.IntRange(1, 2), help="Write the outputs in 1 or 2 lanes (default 2 on Linux "
+              "with two or more cores; 1 needs less memory; the files are the same either way).")
 def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb, record, db,
           lanes):
     """Check a caseload and write findings, data issues and reports.

@@ -185,8 +185,9 @@ def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None
             progress(f"rules evaluated: {i}/{len(rules)} ({rule.id})")
     if not parts:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    findings = _concat_by_column([part for _, part in sorted(parts, key=lambda p: p[0])])
-    del parts
+    ordered = [part for _, part in sorted(parts, key=lambda p: p[0])]
+    parts.clear()  # the parts now live only in ``ordered``, which the join empties as it goes
+    findings = _concat_by_column(ordered)
     findings["days_late"] = findings["days_late"].astype("Int64")
     for col in ("clock_start", "due_date", "stopped_date"):
         findings[col] = pd.to_datetime(findings[col]).astype("datetime64[ns]")
