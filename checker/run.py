@@ -85,18 +85,22 @@ def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None 
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
     rules = load_rules(rules_dir)
-    if dataset is None:
+    read_here = dataset is None
+    if read_here:
         say(f"reading {len(inputs)} input file(s)")
         dataset = load_inputs([Path(p) for p in inputs], profile)
     say("rows read: " + ", ".join(f"{t} {n:,}" for t, n in sorted(dataset.row_counts().items()) if n))
     checked = quality.check_dataset(dataset, as_at)
     counts = accounting.account(dataset, checked.rejected, checked.reasons)
     usable = accepted_rows(dataset, checked.rejected)
+    if read_here:  # only the accepted rows go on: the tables as read would hold 0.3 GB more at national scale
+        dataset.tables.clear()
     views = build_views(usable, as_at)
     in_force = [r for r in rules if r.in_force(as_at)]
     skipped = rules_without_data(in_force, supplied_fields(usable))
     active = [r for r in in_force if r.id not in skipped]
-    findings = evaluate(usable, active, as_at, settings, engine=engine, progress=progress, views=views)
+    findings = evaluate(usable, active, as_at, settings, engine=engine, progress=progress, views=views,
+                        release_views=True)
     result = RunResult(
         as_at=as_at,
         findings=findings,

@@ -168,17 +168,24 @@ def _col(rows: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None, *, engine: str = "vectorised",
-             progress: Callable[[str], None] | None = None, views: dict | None = None) -> pd.DataFrame:
-    """Every rule over its subject view; sorted so the same input and date give byte-identical findings."""
+             progress: Callable[[str], None] | None = None, views: dict | None = None,
+             release_views: bool = False) -> pd.DataFrame:
+    """Every rule over its subject view; sorted so the same input and date give byte-identical findings.
+
+    ``release_views`` empties ``views`` as it goes, dropping each view after the last rule that reads it, so
+    that the views are gone before the findings are joined (a run's memory peak)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     settings = settings or Settings()
     views = views if views is not None else build_views(dataset, as_at)
+    last_use = {rule.applies_to: i for i, rule in enumerate(rules, 1)}
     parts = []
     for i, rule in enumerate(rules, 1):
         if rule.applies_to not in views:
             raise ValueError(f"rule {rule.id} applies to unknown subject {rule.applies_to!r}")
         part = findings_for(rule, views[rule.applies_to], as_at, settings, engine)
+        if release_views and last_use[rule.applies_to] == i:
+            del views[rule.applies_to]
         if len(part):  # sorted here, rule by rule: the same order as sorting all findings by (rule, record)
             parts.append((rule.id, part.sort_values("record_id", kind="stable")))
         if progress:
