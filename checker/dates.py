@@ -108,7 +108,8 @@ def parse_date_series(values: pd.Series, *, formats: tuple[str, ...] | None = No
     return result.astype("datetime64[ns]"), bad
 
 
-_LETTER_DIRECTIVES = ("%b", "%B", "%a", "%A", "%p")
+_LETTER_DIRECTIVES = ("%b", "%B", "%a", "%A", "%p")  # always letters: a cell matching them has one
+_DIGIT_DIRECTIVES = set("dmYyHMSfjIUWwuVGz%")  # never letters (%z is +HHMM)
 
 
 def _format_filter(texts: pd.Series):
@@ -136,8 +137,8 @@ def _format_filter(texts: pd.Series):
             mask &= has(char)
         if any(d in fmt for d in _LETTER_DIRECTIVES):
             mask &= has_letter
-        elif not any(c.isalpha() for c in literal):
-            mask &= ~has_letter
+        elif not any(c.isalpha() for c in literal) and set(re.findall(r"%(.)", fmt)) <= _DIGIT_DIRECTIVES:
+            mask &= ~has_letter  # only digits and separators: a cell with a letter cannot match
         return mask
 
     return could_match
