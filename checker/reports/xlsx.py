@@ -43,6 +43,7 @@ ZIP_LEVEL = 1  # deflate level: 1 is ~4x faster than the default for ~15% more b
 # Cell styles (indexes into cellXfs in styles.xml).
 PLAIN, DATE, QUOTED, HEADER, TITLE, BOLD = range(6)
 QUOTED_ATTR = f' s="{QUOTED}"'
+TAB_SELECTED = ' tabSelected="1"'
 STYLE_NAMES = {"plain": PLAIN, "date": DATE, "quoted": QUOTED, "header": HEADER, "title": TITLE, "bold": BOLD}
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -145,7 +146,7 @@ class Workbook:
                        for i, w in enumerate(sheet.widths))
         out.write((f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                    f'<dimension ref="A1:{last_col}{last_row}"/>'
-                   f'<sheetViews><sheetView{" tabSelected=" + chr(34) + "1" + chr(34) if selected else ""} '
+                   f'<sheetViews><sheetView{TAB_SELECTED if selected else ""} '
                    f'workbookViewId="0">{pane}</sheetView></sheetViews>'
                    f'<sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}'
                    '<sheetData>').encode())
