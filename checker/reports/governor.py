@@ -43,7 +43,8 @@ def school_urns(result) -> list[str]:
 def _per_school(result, urn: pd.Series) -> dict[str, dict]:
     """Everything a school's page counts, for every school at once (grouped, not filtered school by school:
     a national run has over 20,000 schools)."""
-    findings = result.findings.assign(school_urn=urn)
+    counted = ["family", "rule_id", "title", "status", "strength", "person_id", "due_date", "record_id"]
+    findings = result.findings[counted].assign(school_urn=urn)  # only these: a national run has millions of rows
     rules = {str(getattr(r, "id", "")): r for r in result.rules}
     out: dict[str, dict] = defaultdict(lambda: {"duties": [], "pupil_rows": []})
 
@@ -100,7 +101,7 @@ def school_view(urn: str, counted: dict, names: dict[str, str], threshold: int) 
 
 def build(result, threshold: int) -> dict:
     names = school_names(result)
-    urn_col = result.findings["urn"].astype("string").str.strip().fillna("")
+    urn_col = _stripped(result.findings["urn"])
     counted = _per_school(result, urn_col)
     views = [school_view(urn, counted.get(urn, {}), names, threshold) for urn in school_urns(result)]
     statuses = list(STATUS_ORDER)
@@ -108,3 +109,10 @@ def build(result, threshold: int) -> dict:
             "status_labels": {s: status_label(s) for s in statuses},
             "unassigned": suppress(int(((urn_col == "") & result.findings["rule_id"].eq(hl.REVIEW_12M)).sum()),
                                    threshold)}
+
+
+def _stripped(urns: pd.Series) -> pd.Series:
+    """URNs as trimmed text, "" for none; each distinct URN trimmed once."""
+    codes, uniques = pd.factorize(urns.to_numpy(dtype=object), use_na_sentinel=True)
+    trimmed = pd.array([str(u).strip() for u in uniques] + [""], dtype="string")
+    return pd.Series(trimmed[codes], index=urns.index, name=urns.name)
