@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
 from ..dates import parse_date_series
+from ..distinct import per_unique
 from ..model import CODE, DATE, FLAG, INT, TABLES
 from . import detect
 from .profile import (Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in)
@@ -301,31 +302,10 @@ def _cell_text(v) -> str:
 
 
 def _text_column(col: pd.Series, text_only: bool) -> pd.Series:
-    if text_only:  # a CSV read as text: strip each distinct value once
-        codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
-        stripped = np.array([u.strip() if type(u) is str else str(u).strip() for u in uniques] + [""],
-                            dtype=object)  # a missing cell (code -1, the last item) is blank
-        return pd.Series(stripped[codes], index=col.index, dtype=str)
+    if text_only:  # a CSV read as text: each distinct value stripped once
+        return per_unique(col, lambda u: pd.Series([v.strip() if type(v) is str else str(v).strip() for v in u],
+                                                   index=u.index, dtype=str), "")
     return per_unique(col, lambda u: u.map(_cell_text), "")
-
-
-def per_unique(values: pd.Series, convert, missing):
-    """Apply a column conversion to each distinct value once (dates, codes and flags repeat a great deal).
-
-    ``convert`` takes a Series of the distinct values and returns one Series (or a tuple of Series) aligned
-    with it; blanks (None/NaN) get ``missing`` (or the matching item of a tuple of missings).
-    """
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    got = convert(pd.Series(uniques, dtype=object))
-    single = not isinstance(got, tuple)
-    got, missing = ((got,), (missing,)) if single else (got, missing)
-    codes = np.where(codes < 0, len(uniques), codes)
-    out = []
-    for series, miss in zip(got, missing):
-        extended = pd.concat([series.reset_index(drop=True), pd.Series([miss], dtype=series.dtype)],
-                             ignore_index=True)
-        out.append(pd.Series(extended.to_numpy()[codes], index=values.index, dtype=series.dtype))
-    return out[0] if single else tuple(out)
 
 
 def _text_frame(frame: pd.DataFrame, text_only: bool) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import pandas as pd
 
+from ..distinct import per_unique
 from . import headline as hl
 from .fmt import STATUS_ORDER, family_label, status_label
 
@@ -113,6 +114,4 @@ def build(result, threshold: int) -> dict:
 
 def _stripped(urns: pd.Series) -> pd.Series:
     """URNs as trimmed text, "" for none; each distinct URN trimmed once."""
-    codes, uniques = pd.factorize(urns.to_numpy(dtype=object), use_na_sentinel=True)
-    trimmed = pd.array([str(u).strip() for u in uniques] + [""], dtype="string")
-    return pd.Series(trimmed[codes], index=urns.index, name=urns.name)
+    return per_unique(urns, lambda u: u.map(lambda v: str(v).strip()).astype("string"), "")

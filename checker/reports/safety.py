@@ -16,9 +16,9 @@ import math
 import re
 import weakref
 
-import numpy as np
 import pandas as pd
 
+from ..distinct import per_unique
 from ..textscan import SEPARATOR
 
 # Ascii triggers plus their full-width forms, which some spreadsheet tools normalise.
@@ -112,9 +112,8 @@ def identifier_masker(dataset):
     def mask(series: pd.Series) -> pd.Series:
         if not known:
             return series
-        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-        masked = np.array([pattern.sub(ref, str(v)) for v in uniques] + [None], dtype=object)
-        return pd.Series(masked[codes], index=series.index, name=series.name, dtype=object)
+        masked = per_unique(series, lambda u: u.map(lambda v: pattern.sub(ref, str(v))).astype(object), None)
+        return masked.rename(series.name)
 
     _MASKERS.clear()  # one dataset at a time, held weakly: the cache never keeps a finished run's data alive
     _MASKERS[id(dataset)] = (weakref.ref(dataset), key, mask)
