@@ -213,11 +213,7 @@ class Workbook:
         for i in flagged(texts, ILLEGAL_CHAR):
             texts[i] = cell_text(texts[i])
         quoted = {int(i) for i in flagged(texts, FORMULA_START) if is_dangerous(texts[i])}
-        strings = self._strings
-        encoded = [
-            "" if not text else
-            f'"{QUOTED_ATTR if i in quoted else ""} t="s"><v>{strings.setdefault(text[:MAX_TEXT], len(strings))}</v></c>'
-            for i, text in enumerate(texts)] + [""]
+        encoded = [self._string_tail(text, i in quoted) for i, text in enumerate(texts)] + [""]
         empty = np.array([not e for e in encoded])
         return ~empty[codes], np.array(encoded, dtype=object)[codes]  # code -1 (missing) picks the trailing ""
 
@@ -238,10 +234,14 @@ class Workbook:
         return f'" s="{DATE}"><v>{int((day - _EXCEL_EPOCH).astype(int))}</v></c>'
 
     def _text_tail(self, text: str) -> str:
+        return self._string_tail(text, is_dangerous(text))
+
+    def _string_tail(self, text: str, quoted: bool) -> str:
+        """A shared-string cell after its reference ("" for no text); ``quoted`` adds the quote prefix."""
         if not text:
             return ""
         index = self._strings.setdefault(text[:MAX_TEXT], len(self._strings))
-        return f'"{QUOTED_ATTR if is_dangerous(text) else ""} t="s"><v>{index}</v></c>'
+        return f'"{QUOTED_ATTR if quoted else ""} t="s"><v>{index}</v></c>'
 
     def _cell(self, ref: str, value, style: int | None) -> str:
         """One cell written on its own (headers and summary sheets)."""
