@@ -78,7 +78,7 @@ def parse_date_series(values: pd.Series, *, formats: tuple[str, ...] | None = No
     blank = text.str.lower().isin(BLANKS) | obj[~handled].isna()
     todo = text[~blank]
 
-    could_match = _format_filter(todo)
+    could_match = _format_filter(todo) if not todo.empty else None  # nothing left as text: nothing to filter
     for fmt in tuple(formats or ()) + TEXT_FORMATS:
         if todo.empty:
             break
