@@ -17,12 +17,20 @@ from .views import build_views
 ENGINES = ("vectorised", "durable")
 
 
+_MONTHS = np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], dtype=object)
+_DAYS = np.array([f"{d:02d}" for d in range(1, 32)], dtype=object)
+
+
 def _date_text(values) -> np.ndarray:
-    """Dates as "26 May 2025" ("" when missing). Formatted once per distinct date: a national run has a few
-    thousand distinct dates among millions of findings."""
-    codes, uniques = pd.factorize(pd.Series(values))
-    texts = np.array([pd.Timestamp(u).strftime("%d %b %Y") for u in uniques] + [""], dtype=object)
-    return texts[codes]
+    """Dates as "26 May 2025" ("" when missing), in English whatever the machine's locale. Formatted once per
+    distinct date, with array operations: a national run has a few thousand distinct dates among millions of
+    findings."""
+    codes, uniques = pd.factorize(np.asarray(pd.Series(values).to_numpy()).astype("datetime64[D]"))
+    days = np.asarray(uniques, dtype="datetime64[D]")
+    months = days.astype("datetime64[M]")
+    years = (months.astype("datetime64[Y]").astype(np.int64) + 1970).astype(str).astype(object)
+    texts = (_DAYS[(days - months).astype(np.int64)] + " " + _MONTHS[months.astype(np.int64) % 12] + " " + years)
+    return np.append(texts, "")[codes]
 
 
 def _days_text(values) -> np.ndarray:
