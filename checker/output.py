@@ -72,28 +72,34 @@ _JSON_SPECIAL = re.compile('["\\\\\x00-\x1f\u2028\u2029]')
 def _encoded(column: pd.Series, encode, prefix: str = "") -> np.ndarray:
     """The column's cells as text, encoding each distinct value once.
 
-    Distinct plain strings (the common case: ids, messages) are passed through in bulk; only those the special
-    pattern flags go through ``encode`` one by one.
+    Dates, whole numbers and plain strings (the common case: ids, messages) are encoded in bulk with array
+    operations; only the values a special pattern flags go through ``encode`` one by one.
     """
-    if not pd.api.types.is_datetime64_any_dtype(column.dtype) and not pd.api.types.is_integer_dtype(column.dtype):
-        column = column.to_numpy(dtype=object)  # factorising plain objects is faster than pandas' string arrays
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    values = list(uniques)
-    if values and all(type(v) is str for v in values):
-        if encode is _csv_value:
-            texts = list(values)
-            for i in starting(values, FORMULA_START):
-                texts[i] = "'" + texts[i]
-            for i in flagged(texts, _CSV_QUOTE):
-                texts[i] = '"' + texts[i].replace('"', '""') + '"'
-            table = np.array([prefix + t for t in texts] + [prefix + encode(None)], dtype=object)
-        else:
-            table = np.array([prefix + '"' + v + '"' for v in values] + [prefix + encode(None)], dtype=object)
-            for i in flagged(values, _JSON_SPECIAL):
-                table[i] = prefix + encode(values[i])
+    json = encode is _json_value
+    missing = prefix + encode(None)
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+        texts = np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]")).astype(object)
+        return np.append(prefix + ('"' + texts + '"' if json else texts), missing)[codes]
+    if pd.api.types.is_integer_dtype(column.dtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        texts = np.asarray(uniques, dtype=np.int64).astype(str).astype(object)
+        return np.append(prefix + texts, missing)[codes]
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)  # objects: faster
+    if not len(uniques) or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        return np.array([prefix + encode(u) for u in uniques] + [missing], dtype=object)[codes]
+    values = uniques.tolist()
+    if json:
+        table = prefix + ('"' + np.asarray(uniques, dtype=object) + '"')
+        for i in flagged(values, _JSON_SPECIAL):
+            table[i] = prefix + encode(values[i])
     else:
-        table = np.array([prefix + encode(u) for u in values] + [prefix + encode(None)], dtype=object)
-    return table[codes]
+        for i in starting(values, FORMULA_START):
+            values[i] = "'" + values[i]
+        for i in flagged(values, _CSV_QUOTE):
+            values[i] = '"' + values[i].replace('"', '""') + '"'
+        table = prefix + np.array(values, dtype=object) if prefix else np.array(values, dtype=object)
+    return np.append(table, missing)[codes]
 
 
 def _chunks(frame: pd.DataFrame):

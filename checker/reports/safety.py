@@ -19,6 +19,7 @@ import weakref
 import pandas as pd
 
 from ..distinct import per_unique
+from ..textscan import flagged
 
 # Ascii triggers plus their full-width forms, which some spreadsheet tools normalise.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -87,15 +88,15 @@ def identifier_masker(dataset):
     import hmac
     import re
 
+    cached = _MASKERS.get(id(dataset))
+    if cached is not None and cached[0]() is dataset and cached[1] == (pseudonym_key() if cached[3] else b""):
+        return cached[2]
     person = dataset.table("person")
     known = set()
     for col in ("upn", "uln"):
         if col in person.columns:
             known.update(str(v).strip().upper() for v in person[col].dropna())
     key = pseudonym_key() if known else b""
-    cached = _MASKERS.get(id(dataset))
-    if cached is not None and cached[0]() is dataset and cached[1] == key:
-        return cached[2]
     pattern = re.compile(_ID_TOKEN)
     refs: dict[str, str] = {}
 
@@ -111,11 +112,18 @@ def identifier_masker(dataset):
     def mask(series: pd.Series) -> pd.Series:
         if not known:
             return series
-        masked = per_unique(series, lambda u: u.map(lambda v: pattern.sub(ref, str(v))).astype(object), None)
+        masked = per_unique(series, masked_texts, None)
         return masked.rename(series.name)
 
+    def masked_texts(values: pd.Series) -> pd.Series:
+        texts = [str(v) for v in values]
+        out = list(texts)
+        for i in flagged(texts, pattern):  # only ids holding a token are rewritten; most hold none
+            out[i] = pattern.sub(ref, texts[i])
+        return pd.Series(out, index=values.index, dtype=object)
+
     _MASKERS.clear()  # one dataset at a time, held weakly: the cache never keeps a finished run's data alive
-    _MASKERS[id(dataset)] = (weakref.ref(dataset), key, mask)
+    _MASKERS[id(dataset)] = (weakref.ref(dataset), key, mask, bool(known))
     return mask
 
 
