@@ -52,10 +52,12 @@ def grouped_list(frame: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[list[dic
                   ascending=[True, True, False, True, True, True], kind="stable")
     shown = frame.iloc[:limit]
     totals = frame.groupby(["_team", "_worker"], sort=False).size()
-    groups = []
-    for (team, worker), group in shown.groupby(["_team", "_worker"], sort=False):
-        groups.append({"team": team, "caseworker": worker, "rows": group.to_dict("records"),
-                       "total": int(totals[(team, worker)])})
+    groups: list[dict] = []
+    # Sorted by team and caseworker, so each group is one run of rows: one conversion for all the rows shown.
+    for key, row in zip(zip(shown["_team"], shown["_worker"]), shown.to_dict("records")):
+        if not groups or (groups[-1]["team"], groups[-1]["caseworker"]) != key:
+            groups.append({"team": key[0], "caseworker": key[1], "rows": [], "total": int(totals[key])})
+        groups[-1]["rows"].append(row)
     return groups, max(0, len(frame) - limit)
 
 
