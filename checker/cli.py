@@ -140,10 +140,10 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     out_dir = out_dir or Path("sendcheck-reports") / as_at_date.isoformat()
     if (out_dir / "findings.csv").exists() and not force:
         _fail(f"{out_dir} already holds a report; use --force to overwrite it or --out to choose another folder")
-    _rules(rules_dir)
+    rules = _rules(rules_dir)
     try:
         result = run_check(list(inputs), as_at_date, profile=profile, settings=settings, engine=engine,
-                           rules_dir=rules_dir, progress=_progress())
+                           rules_dir=rules_dir, progress=_progress(), rules=rules)
     except InputError as exc:
         _fail(str(exc))
     store, section, replaced, changes_file = None, None, None, None

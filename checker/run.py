@@ -78,13 +78,15 @@ def issues_frame(issues) -> pd.DataFrame:
 
 def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = None,
               settings: Settings | None = None, engine: str = "vectorised", rules_dir: Path | None = None,
-              progress: Progress = None, dataset: Dataset | None = None) -> RunResult:
+              progress: Progress = None, dataset: Dataset | None = None, rules: list | None = None) -> RunResult:
+    """``rules``, when given, are the rules already loaded from ``rules_dir`` (the CLI loads them first to report
+    a broken rule file before reading any input)."""
     from . import accounting, quality
     from .readers import load_inputs
 
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
-    rules = load_rules(rules_dir)
+    rules = load_rules(rules_dir) if rules is None else rules
     read_here = dataset is None
     if read_here:
         say(f"reading {len(inputs)} input file(s)")
