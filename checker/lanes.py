@@ -7,7 +7,8 @@ pickled) while this process writes the other. Elsewhere (Windows has no fork; on
 libraries have started is unsafe) everything is written in this process, one job after another. Every
 file still comes from exactly one writer, so the outputs are byte-identical to a one-lane run.
 
-Jobs go to lanes longest first (each job says roughly how long it takes), which keeps the lanes even.
+Jobs are taken longest first (each job says roughly how long it takes) from one queue that both lanes share,
+so whichever lane is free takes the next one and the lanes end close together.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class Job:
     write: Callable[[], list[Path]]
 
 
-_LANE: list[Job] = []  # the forked lane's jobs: set before the fork, so the child inherits them
+_QUEUE: list[Job] = []  # every job, longest first: set before the fork, so the forked lane inherits it
+_NEXT = None  # shared counter (set before the fork): the index in _QUEUE of the next job a lane takes
 _SAY: Callable[[str], None] | None = None
 
 
@@ -43,8 +45,20 @@ def _write(job: Job, say: Callable[[str], None] | None) -> list[Path]:
     return paths
 
 
-def _run_forked_lane() -> list[list[str]]:
-    return [[str(p) for p in _write(job, _SAY)] for job in _LANE]
+def _work(say: Callable[[str], None] | None) -> list[tuple[int, list[str]]]:
+    """Take the next job from the shared queue until none is left; return what each job wrote."""
+    done = []
+    while True:
+        with _NEXT.get_lock():
+            index = _NEXT.value
+            _NEXT.value += 1
+        if index >= len(_QUEUE):
+            return done
+        done.append((index, [str(p) for p in _write(_QUEUE[index], say)]))
+
+
+def _run_forked_lane() -> list[tuple[int, list[str]]]:
+    return _work(_SAY)
 
 
 def default_lanes() -> int:
@@ -54,36 +68,32 @@ def default_lanes() -> int:
     return 2
 
 
-def split(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
-    """Longest job first onto the lighter lane; the jobs keep their given order within each lane."""
-    loads = [0.0, 0.0]
-    lanes: tuple[list[Job], list[Job]] = ([], [])
-    for job in sorted(jobs, key=lambda j: -j.cost):
-        lane = 0 if loads[0] <= loads[1] else 1
-        lanes[lane].append(job)
-        loads[lane] += job.cost
-    order = {id(job): i for i, job in enumerate(jobs)}
-    return tuple(sorted(lane, key=lambda j: order[id(j)]) for lane in lanes)
+def longest_first(jobs: list[Job]) -> list[Job]:
+    """The order the lanes take jobs in: longest first (ties keep their given order), so the last jobs to
+    start are short ones and the two lanes end close together."""
+    return sorted(jobs, key=lambda j: -j.cost)
 
 
 def run(jobs: list[Job], lanes: int = 1, progress: Callable[[str], None] | None = None) -> list[Path]:
     """Run every job; return the files written, in the jobs' order. An error in either lane is raised here.
 
-    ``progress`` hears of each job as it finishes, from either lane (the forked one writes to the same stderr).
+    With two lanes, each lane takes the next job from one shared queue whenever it is free, so a job that
+    takes longer than its cost said (the costs are measured on an LA; a national run differs) only delays
+    the jobs behind it, never a whole precomputed half. ``progress`` hears of each job as it finishes, from
+    either lane (the forked one writes to the same stderr).
     """
     if lanes < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [p for job in jobs for p in _write(job, progress)]
-    here, there = split(jobs)
     if progress:
         progress(f"writing {len(jobs)} outputs in two lanes")
-    global _LANE, _SAY
-    _LANE, _SAY = there, progress
+    context = multiprocessing.get_context("fork")
+    global _QUEUE, _NEXT, _SAY
+    _QUEUE, _NEXT, _SAY = longest_first(jobs), context.Value("i", 0), progress
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
             forked = pool.submit(_run_forked_lane)
-            written = {id(job): _write(job, progress) for job in here}
-            for job, paths in zip(there, forked.result()):
-                written[id(job)] = [Path(p) for p in paths]
+            done = _work(progress) + forked.result()
+        written = {id(_QUEUE[index]): [Path(p) for p in paths] for index, paths in done}
     finally:
-        _LANE, _SAY = [], None
+        _QUEUE, _NEXT, _SAY = [], None, None
     return [p for job in jobs for p in written[id(job)]]

@@ -1,6 +1,7 @@
 """Writing outputs in two lanes: same files as one lane, errors surface, the lanes stay even."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -16,21 +17,20 @@ SEN2 = ROOT / "tests" / "data" / "sen2" / "sen2-2026.xml"
 needs_fork = pytest.mark.skipif(lanes.default_lanes() < 2, reason="needs two cores and fork")
 
 
-def writer(path: Path, text: str):
+def writer(path: Path, text: str, seconds: float = 0.0):
     def write():
+        time.sleep(seconds)  # long enough for the forked lane to start and take a job of its own
         path.write_text(f"{text} written by {os.getpid()}")
         return [path]
     return write
 
 
-def test_split_puts_the_longest_jobs_on_the_lighter_lane():
+def test_lanes_take_the_longest_jobs_first():
     jobs = [Job(name, cost, lambda: []) for name, cost in
-            [("csv", 0.65), ("jsonl", 0.75), ("rest", 0.05), ("manager", 0.5), ("governor", 0.35),
-             ("inspection", 1.65), ("excel", 1.6)]]
-    here, there = lanes.split(jobs)
-    assert [j.name for j in here] == ["csv", "manager", "inspection"]
-    assert [j.name for j in there] == ["jsonl", "rest", "governor", "excel"]
-    assert abs(sum(j.cost for j in here) - sum(j.cost for j in there)) < 0.1
+            [("csv", 0.5), ("jsonl", 0.6), ("rest", 0.05), ("manager", 0.3), ("governor", 0.15),
+             ("inspection", 1.5), ("excel", 1.5)]]
+    assert [j.name for j in lanes.longest_first(jobs)] == ["inspection", "excel", "jsonl", "csv", "manager",
+                                                            "governor", "rest"]
 
 
 def test_one_lane_runs_in_this_process(tmp_path):
@@ -41,10 +41,28 @@ def test_one_lane_runs_in_this_process(tmp_path):
 
 @needs_fork
 def test_two_lanes_write_side_by_side_and_return_files_in_job_order(tmp_path):
-    jobs = [Job(n, c, writer(tmp_path / n, n)) for n, c in (("a", 1), ("b", 3), ("c", 1), ("d", 1))]
+    jobs = [Job(n, c, writer(tmp_path / n, n, 0.5)) for n, c in (("a", 1), ("b", 3), ("c", 1), ("d", 1))]
     assert lanes.run(jobs, 2) == [tmp_path / n for n in "abcd"]
     writers = {(tmp_path / n).read_text().split()[-1] for n in "abcd"}
     assert len(writers) == 2 and str(os.getpid()) in writers
+
+
+@needs_fork
+def test_each_job_is_taken_by_exactly_one_lane(tmp_path):
+    log = tmp_path / "log"
+
+    def job(name):
+        def write():
+            with log.open("a") as fh:  # one short line per write: appends do not interleave
+                fh.write(f"{name} {os.getpid()}\n")
+            (tmp_path / name).write_text(name)
+            return [tmp_path / name]
+        return write
+    names = [f"job{i}" for i in range(12)]
+    jobs = [Job(n, i % 4, job(n)) for i, n in enumerate(names)]
+    assert lanes.run(jobs, 2) == [tmp_path / n for n in names]
+    taken = [line.split()[0] for line in log.read_text().splitlines()]
+    assert sorted(taken) == sorted(names)  # every job once: none skipped, none written twice
 
 
 @needs_fork

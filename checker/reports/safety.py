@@ -12,6 +12,7 @@ exactly as the case record has it: the evidence must match the source system.
 
 from __future__ import annotations
 
+import hmac
 import math
 import re
 import weakref
@@ -85,9 +86,6 @@ def identifier_masker(dataset):
     One masker serves a dataset for the whole run: each distinct identifier is masked once, each token hashed
     once (a national run masks millions of ids).
     """
-    import hmac
-    import re
-
     cached = _MASKERS.get(id(dataset))
     if cached is not None and cached[0]() is dataset and cached[1] == (pseudonym_key() if cached[3] else b""):
         return cached[2]
@@ -106,7 +104,7 @@ def identifier_masker(dataset):
             return match.group(0)
         got = refs.get(token)
         if got is None:
-            got = refs[token] = "ref-" + hmac.digest(key, token.encode(), "sha256").hex()[:12]  # HMAC-SHA256
+            got = refs[token] = _reference(key, token)
         return got
 
     def mask(series: pd.Series) -> pd.Series:
@@ -137,5 +135,20 @@ def masked_references(dataset) -> pd.DataFrame:
     person = dataset.table("person")
     ids = sorted({str(v).strip().upper() for col in ("upn", "uln") if col in person.columns
                   for v in person[col].dropna()})
-    mask = identifier_masker(dataset)
-    return pd.DataFrame({"reference": mask(pd.Series(ids, dtype=object)).tolist(), "upn_or_uln": ids})
+    if not ids:
+        return pd.DataFrame({"reference": [], "upn_or_uln": []}, dtype=object)
+    # An id that is one whole token is masked to its own reference: hashed here directly (a national run has
+    # nearly a million), rather than through the masker's search and cache. Any other id goes through the masker.
+    key, token = pseudonym_key(), re.compile(_ID_TOKEN)
+    whole = [token.fullmatch(i) is not None for i in ids]
+    references = [_reference(key, i) if w else None for i, w in zip(ids, whole)]
+    others = [i for i, w in zip(ids, whole) if not w]
+    if others:
+        masked = iter(identifier_masker(dataset)(pd.Series(others, dtype=object)).tolist())
+        references = [r if w else next(masked) for r, w in zip(references, whole)]
+    return pd.DataFrame({"reference": references, "upn_or_uln": ids})
+
+
+def _reference(key: bytes, token: str) -> str:
+    """The pseudonymous reference for one UPN or ULN: HMAC-SHA256 under the LA's key, cut to 12 hex digits."""
+    return "ref-" + hmac.digest(key, token.encode(), "sha256").hex()[:12]
