@@ -71,7 +71,10 @@ def trend_chart(rows: list[dict], chart_id: str, title: str) -> object:
 
 
 def plans_frame(result) -> pd.DataFrame:
-    """One row per EHC plan in force at the as-at date, with what Annex A lists about it."""
+    """One row per EHC plan in force at the as-at date, with what Annex A lists about it.
+
+    Columns are looked up one at a time by request or person (rather than merging whole frames, which copies
+    every column at each step: at national scale that doubled this report's memory)."""
     ds = result.dataset
     as_at = pd.Timestamp(result.as_at)
     named = ds.table("named_plan")
@@ -80,20 +83,23 @@ def plans_frame(result) -> pd.DataFrame:
     ceased = named.loc[named["cease_date"].notna() & (named["cease_date"] <= as_at), "request_id"].astype(str)
     ids = ids.difference(pd.Index(ceased.unique())).sort_values()
     frame = pd.DataFrame({"request_id": ids})
-    request = ds.table("request")[["request_id", "person_id", "received_date", "team", "caseworker"]]
-    frame = frame.merge(request.drop_duplicates("request_id"), on="request_id", how="left")
-    person = ds.table("person")[["person_id", "upn", "surname", "forename", "birth_date", "uln"]]
-    frame = frame.merge(person.drop_duplicates("person_id"), on="person_id", how="left")
-    assess = ds.table("assessment")[["request_id", "assessment_outcome_date"]].drop_duplicates("request_id")
-    frame = frame.merge(assess, on="request_id", how="left")
-    frame = frame.merge(named[["request_id", "start_date"]].drop_duplicates("request_id"), on="request_id", how="left")
-    frame["initial_plan_date"] = frame["start_date"].fillna(frame["assessment_outcome_date"])
-    frame = frame.merge(active[["request_id", "last_review"]].drop_duplicates("request_id"), on="request_id",
-                        how="left")
+
+    def by(table: pd.DataFrame, key: str, columns: list[str]) -> None:
+        """Copy ``columns`` of the first row per ``key`` in ``table`` onto the frame (blank where none)."""
+        found = table[[key] + columns].drop_duplicates(key).set_index(key).reindex(frame[key].to_numpy())
+        for col in columns:
+            frame[col] = found[col].to_numpy()
+
+    by(ds.table("request"), "request_id", ["person_id", "team", "caseworker"])
+    by(ds.table("person"), "person_id", ["upn", "birth_date", "uln"])
+    by(ds.table("assessment"), "request_id", ["assessment_outcome_date"])
+    by(named, "request_id", ["start_date"])
+    frame["initial_plan_date"] = frame.pop("start_date").fillna(frame.pop("assessment_outcome_date"))
+    by(active, "request_id", ["last_review"])
     need = ds.table("sen_need")
-    need = need[need["sen_type_rank"].astype(str).eq("1")][["request_id", "sen_type"]].drop_duplicates("request_id")
-    frame = frame.merge(need, on="request_id", how="left")
-    frame = frame.merge(current_setting(result), on="request_id", how="left")
+    by(need[need["sen_type_rank"].astype(str).eq("1")], "request_id", ["sen_type"])
+    setting = current_setting(result)
+    by(setting, "request_id", ["establishment", "setting_type"])
     frame["primary_need"] = frame["sen_type"].map(lambda c: NEED_LABELS.get(c, c) if isinstance(c, str) else NOT_KNOWN)
     frame["age"] = age_at(frame["birth_date"], as_at)
     frame["age_band"] = age_band(frame["age"])
