@@ -68,18 +68,22 @@ def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_c
         return written
 
     def inspection_pack() -> list[Path]:
+        # The key from a pack reference back to the child (the LA's own; never shared) is written first, so
+        # that its table (a row per child: nearly a million nationally) is gone before the pack's are built.
+        references = masked_references(result.dataset)
+        key_file = []
+        if len(references):
+            from ..output import write_csv  # here, not at the top: checker.output imports reports.safety
+
+            write_csv(references, out_dir / "pseudonym-references-PRIVATE.csv")
+            key_file.append(out_dir / "pseudonym-references-PRIVATE.csv")
+        del references
         insp = inspection.build(result, head)
         written = [write_text("inspection-pack.html",
                               html.inspection_html(env, result, head, insp, generated_at, LIST_LIMIT, workbooks))]
         if workbooks:
             written.append(excel.write_inspection_workbook(result, head, insp, out_dir / html.INSPECTION_WORKBOOK))
-        references = masked_references(result.dataset)
-        if len(references):  # the LA's own key from a pack reference back to the child; never shared
-            from ..output import write_csv  # here, not at the top: checker.output imports reports.safety
-
-            write_csv(references, out_dir / "pseudonym-references-PRIVATE.csv")
-            written.append(out_dir / "pseudonym-references-PRIVATE.csv")
-        return written
+        return written + key_file
 
     def breach_workbook() -> list[Path]:
         return [excel.write_breach_workbook(result, head, out_dir / "breach-workbook.xlsx")]

@@ -39,7 +39,7 @@ def trend_rows(plans: pd.DataFrame, key: pd.Series, labels: list) -> list[dict]:
 
 
 def calendar_trend(findings: pd.DataFrame) -> list[dict]:
-    plans = hl.issued(findings, hl.FINAL_20W)
+    plans = hl.issued(findings, hl.FINAL_20W, columns=["stopped_date"])
     years = plans["stopped_date"].dt.year
     rows = trend_rows(plans, years, sorted(int(y) for y in years.dropna().unique()))
     for row in rows:
@@ -55,7 +55,7 @@ def monthly_trend(findings: pd.DataFrame, as_at: dt.date) -> list[dict]:
     """Plans issued in each of the 12 calendar months up to and including the as-at month."""
     end = pd.Period(as_at, "M")
     months = [end - i for i in range(11, -1, -1)]
-    plans = hl.issued(findings, hl.FINAL_20W, months[0].start_time.date(), as_at)
+    plans = hl.issued(findings, hl.FINAL_20W, months[0].start_time.date(), as_at, columns=["stopped_date"])
     key = plans["stopped_date"].dt.to_period("M")
     rows = trend_rows(plans, key, months)
     for row in rows:
@@ -175,13 +175,15 @@ def annex_a_checks(frame: pd.DataFrame, as_at: pd.Timestamp) -> pd.Series:
         (upn.isna() & frame["uln"].isna(), "No UPN or ULN"),
         (dup, "UPN shared with another child"),
     ]
-    parts = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
-    text = pd.Series("", index=frame.index, dtype=object)
-    for mask, label in checks:
-        mask = mask.fillna(False).astype(bool)
-        text = text.where(~mask, text.where(text.eq(""), text + "; ") + label)
-    del parts
-    return text
+    # Each row's failed checks as bits of one number; the text is built once per distinct combination (a few
+    # dozen), so a national list costs one small array, not a new string per row.
+    failed = np.zeros(len(frame), dtype=np.int64)
+    for bit, (mask, _) in enumerate(checks):
+        failed |= mask.fillna(False).astype(bool).to_numpy().astype(np.int64) << bit
+    combos, which = np.unique(failed, return_inverse=True)
+    texts = np.array(["; ".join(label for bit, (_, label) in enumerate(checks) if combo >> bit & 1)
+                      for combo in combos.tolist()], dtype=object)
+    return pd.Series(texts[which.reshape(-1)], index=frame.index, dtype=object)
 
 
 def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Headline,
@@ -190,9 +192,9 @@ def breakdown(plans: pd.DataFrame, findings: pd.DataFrame, by: str, head: hl.Hea
 
     ``issued`` (plans issued in the headline period) and ``reviews`` (overdue reviews) may be passed in when
     several breakdowns are made from the same findings."""
-    person_group = plans.drop_duplicates("person_id").set_index("person_id")[by]
+    person_group = plans[["person_id", by]].drop_duplicates("person_id").set_index("person_id")[by]
     if issued is None:
-        issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+        issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end, columns=["person_id"])
     if reviews is None:
         reviews = overdue_reviews(findings)
     issued = issued.assign(_group=issued["person_id"].map(person_group).fillna(NOT_KNOWN))
@@ -225,7 +227,7 @@ def build(result, head: hl.Headline) -> dict:
     plans = plans_frame(result)
     calendar = calendar_trend(findings)
     monthly = monthly_trend(findings, result.as_at)
-    issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end)
+    issued = hl.issued(findings, hl.FINAL_20W, head.period_start, head.period_end, columns=["person_id"])
     reviews = overdue_reviews(findings)
     return {
         "headline": head, "calendar": calendar, "monthly": monthly, "plans": public_plans(plans, result.dataset),

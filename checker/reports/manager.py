@@ -25,18 +25,25 @@ def status_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 def family_glance(findings: pd.DataFrame, strength: str) -> list[dict]:
     """Per family: counts by status and a chart of them, for one strength of rule."""
-    counted = findings[["family", "status"]]  # only what is counted: a national run has millions of findings
-    frame = counted[findings["strength"].eq("must")] if strength == "must" else counted[
-        ~findings["strength"].eq("must")]
+    must = findings["strength"].eq("must").to_numpy(dtype=bool)
+    chosen = must if strength == "must" else ~must
+    # Counted, not copied: one count per family and status (a national run has millions of findings).
+    # (A few families and statuses: comparing against each is lighter than hashing millions of strings.)
+    family = findings["family"].fillna("").to_numpy(dtype=object)[chosen]
+    status = findings["status"].to_numpy(dtype=object)[chosen]
+    by_family: dict[str, dict[str, int]] = {}
+    for name in set(family):
+        in_family = status[family == name]
+        by_family[name] = {s: int((in_family == s).sum()) for s in set(in_family)}
     out = []
-    for family, group in sorted(frame.groupby(frame["family"].fillna(""), sort=False),
-                                key=lambda kv: family_label(kv[0])):
-        counts = status_counts(group)
+    for family, found in sorted(by_family.items(), key=lambda kv: family_label(kv[0])):
+        counts = {s: found[s] for s in STATUS_ORDER if found.get(s)}
+        total = sum(found.values())
         label = family_label(family)
         bars = [Bar(status_label(s), n, f"{n:,}", STATUS_FILL.get(s, "#1d70b8")) for s, n in counts.items()]
         breaches = counts.get("late", 0) + counts.get("overdue", 0)
-        desc = (f"{len(group):,} findings: " + ", ".join(f"{status_label(s).lower()} {n:,}" for s, n in counts.items()))
-        out.append({"family": family, "label": label, "total": len(group), "breaches": breaches, "counts": counts,
+        desc = (f"{total:,} findings: " + ", ".join(f"{status_label(s).lower()} {n:,}" for s, n in counts.items()))
+        out.append({"family": family, "label": label, "total": total, "breaches": breaches, "counts": counts,
                     "chart": bar_chart(f"chart-{strength}-{family or 'other'}", f"{label}: findings by status",
                                        desc, bars)})
     return out
