@@ -301,15 +301,29 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
-def _text_column(col: pd.Series, text_only: bool) -> pd.Series:
-    if text_only:  # a CSV read as text: each distinct value stripped once
-        return per_unique(col, lambda u: pd.Series([v.strip() if type(v) is str else str(v).strip() for v in u],
-                                                   index=u.index, dtype=str), "")
-    return per_unique(col, lambda u: u.map(_cell_text), "")
+def _text_column(col: pd.Series, text_only: bool) -> tuple[pd.Series, np.ndarray]:
+    """The column as stripped text, and which of its cells hold any; each distinct value is converted once."""
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    if text_only:  # a CSV read as text
+        texts = [v.strip() if type(v) is str else str(v).strip() for v in uniques]
+    else:
+        texts = [_cell_text(v) for v in uniques]
+    texts = np.array(texts + [""], dtype=object)  # code -1 (a blank cell) picks the last
+    filled = texts != ""
+    return pd.Series(texts[codes], index=col.index, dtype=str), filled[codes]
 
 
 def _text_frame(frame: pd.DataFrame, text_only: bool) -> pd.DataFrame:
-    return pd.DataFrame({c: _text_column(frame[c], text_only) for c in frame.columns}, index=frame.index)
+    return _text_and_filled(frame, text_only)[0]
+
+
+def _text_and_filled(frame: pd.DataFrame, text_only: bool) -> tuple[pd.DataFrame, dict]:
+    """The sheet as stripped text, and for each column which cells hold any (so blank rows and columns are
+    found without comparing every cell again)."""
+    columns, filled = {}, {}
+    for c in frame.columns:
+        columns[c], filled[c] = _text_column(frame[c], text_only)
+    return pd.DataFrame(columns, index=frame.index), filled
 
 
 # ----------------------------------------------------------------------------------------- header mapping
@@ -529,18 +543,20 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     body = grid.frame.iloc[smap.header_row:]
     body.index = pd.RangeIndex(smap.header_row + 1, smap.header_row + 1 + len(body))  # spreadsheet row numbers
     counts["rows_read"] = len(body)
-    text = _text_frame(body, grid.text_only)
+    text, filled = _text_and_filled(body, grid.text_only)
     nonblank_header = [p for p, h in enumerate(smap.headers) if h]
     unheaded = [c for c in text.columns if c not in nonblank_header and c < len(smap.headers) or
                 c >= len(smap.headers)]
-    stray = [c for c in unheaded if text[c].ne("").any()]
+    stray = [c for c in unheaded if filled[c].any()]
     if stray:
         first = text[stray[0]].ne("")
         ds.issues.append(DataIssue("COLUMN-NO-HEADER", QUERY,
                                    f"{where}: {len(stray)} column(s) have values but no header (first at row "
                                    f"{first[first].index[0]}); those values are not read.",
                                    file=grid.file, sheet=grid.sheet, row=int(first[first].index[0])))
-    blank = ~text.ne("").to_numpy().any(axis=1) if len(text.columns) else np.ones(len(text), dtype=bool)
+    blank = np.ones(len(text), dtype=bool)
+    for column in filled.values():
+        blank &= ~column
     counts["blank_rows"] = int(blank.sum())
     keep = ~blank
     text, body = text[keep], body[keep]
