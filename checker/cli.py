@@ -191,6 +191,8 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     if record:
         click.echo(f"History: recorded {result.as_at:%Y-%m} in {db_path}" + (" (replacing the earlier run for that month)" if replaced else ""))
     breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False
+    global _OUTPUTS_CLOSED
+    _OUTPUTS_CLOSED = True  # every file is written and closed: see entry()
     sys.exit(settings.findings_exit_code if (breaches or len(result.issues)) else 0)
 
 
@@ -205,12 +207,12 @@ def _print_summary(result, written, format_accounting, format_reading) -> None:
     f = result.findings
     if len(f):
         counts = f["status"].value_counts()
-        must = f[f["strength"] == "must"]
-        should = f[f["strength"] == "should"]
+        must, should = f["strength"].eq("must"), f["strength"].eq("should")  # counted, never copied
+        breach, overdue = f["status"].isin(["late", "overdue"]), f["status"].eq("overdue")
         click.echo(f"Findings: {len(f):,} checks on {f['record_id'].nunique():,} records.")
-        click.echo(f"  breaches of statutory duties (must): {int(must['status'].isin(['late', 'overdue']).sum()):,} "
-                   f"({int((must['status'] == 'overdue').sum()):,} overdue now)")
-        click.echo(f"  departures from statutory guidance (should): {int(should['status'].isin(['late', 'overdue']).sum()):,}")
+        click.echo(f"  breaches of statutory duties (must): {int((must & breach).sum()):,} "
+                   f"({int((must & overdue).sum()):,} overdue now)")
+        click.echo(f"  departures from statutory guidance (should): {int((should & breach).sum()):,}")
         click.echo("  by status: " + ", ".join(f"{s} {int(counts.get(s, 0)):,}" for s in
                                                ("overdue", "due_soon", "late", "compliant", "pending", "excepted", "insufficient_data")))
     else:
@@ -503,13 +505,22 @@ def data_dictionary(write_to):
         click.echo(text)
 
 
+_OUTPUTS_CLOSED = False  # set by ``check`` once its last output file is closed
+
+
 def entry() -> None:
     """Console entry point: a user never sees a traceback, even for a bug (SENDCHECK_DEBUG=1 shows it)."""
-    import os
 
     try:
         main(standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        if _OUTPUTS_CLOSED and isinstance(exc.code, (int, type(None))):
+            # A finished check leaves at once: the operating system takes back its memory in one go, where
+            # Python would free millions of objects one by one (seconds at national scale). Every output file
+            # is already closed; only the terminal's buffers are left to flush.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code or 0)
         raise
     except KeyboardInterrupt:
         click.echo("sendcheck: interrupted", err=True)
