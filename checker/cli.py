@@ -510,7 +510,6 @@ _OUTPUTS_CLOSED = False  # set by ``check`` once its last output file is closed
 
 def entry() -> None:
     """Console entry point: a user never sees a traceback, even for a bug (SENDCHECK_DEBUG=1 shows it)."""
-
     try:
         main(standalone_mode=True)
     except SystemExit as exc:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from itertools import filterfalse, repeat
 from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
