@@ -79,7 +79,7 @@ def read_sen2_xml(path: Path) -> Dataset:
         raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
     if root is not None:
         reader.leftovers(root)
-    if not reader.persons and not reader.saw_persons:
+    if not reader.persons.count and not reader.saw_persons:
         collection = reader.header_items.get("Collection")
         said = f" (its header names the {collection} collection)" if collection and collection != "SEN2" else ""
         raise InputError(f"{path.name} is not a SEN2 return{said}: <Message> has no <Persons> element "
@@ -146,13 +146,46 @@ def _check_prolog(path: Path) -> str:
     raise InputError(f"{path.name} is not XML: no element found. Expected a SEN2 return (<Message>...).")
 
 
+class _Records:
+    """One container's records, kept column by column: a list per element, padded with None where a record
+    lacks it. A dictionary per record costs about a kilobyte; a national return has six million records."""
+
+    def __init__(self):
+        self.count = 0
+        self.columns: dict[str, list] = {}  # in the order elements are first seen, as a frame of dicts would be
+
+    def new(self, row: int, parent: int | None = None) -> int:
+        index = self.count
+        self.count += 1
+        self.put(index, "_row", row)
+        if parent is not None:
+            self.put(index, "_parent", parent)
+        return index
+
+    def put(self, index: int, key: str, value) -> None:
+        column = self.columns.get(key)
+        if column is None:
+            column = self.columns[key] = []
+        if len(column) < index:
+            column.extend([None] * (index - len(column)))
+        if len(column) == index:
+            column.append(value)
+        else:  # the same element twice in one record: the last one counts, as before
+            column[index] = value
+
+    def frame(self) -> pd.DataFrame:
+        for column in self.columns.values():
+            column.extend([None] * (self.count - len(column)))
+        return pd.DataFrame(self.columns)
+
+
 class _Reader:
     def __init__(self, file: str):
         self.file = file
         self.header_items: dict[str, str] = {}
         self.saw_persons = False
-        self.persons: list[dict] = []
-        self.records: dict[str, list[dict]] = {c: [] for c in _TABLE_OF if c != "person"}
+        self.persons = _Records()
+        self.records: dict[str, _Records] = {c: _Records() for c in _TABLE_OF if c != "person"}
         self.unknown: dict[tuple[str, str], int] = {}  # (container, element as written) -> first line
         self.seen: dict[tuple[str, str], int] = {}  # (container, lower name) -> first line, for year notes
         self.repeats: list[DataIssue] = []
@@ -173,12 +206,9 @@ class _Reader:
                 self.header_items.setdefault(item.tag.rsplit("}", 1)[-1], text)
 
     def person(self, elem) -> None:
-        rec = {"_row": elem.sourceline}
-        index = len(self.persons)
-        self.persons.append(rec)
-        self._fill("person", elem, rec, index)
+        self._fill("person", elem, self.persons, self.persons.new(elem.sourceline))
 
-    def _fill(self, container: str, elem, rec: dict, index: int) -> None:
+    def _fill(self, container: str, elem, rec: _Records, index: int) -> None:
         counts: dict[str, int] = {}
         actions = self._actions
         for child in elem:
@@ -190,9 +220,9 @@ class _Reader:
                 action = actions[(container, tag)] = self._action(container, tag, child.sourceline)
             kind = action[0]
             if kind == "field":
-                rec[action[1]] = child.text
+                rec.put(index, action[1], child.text)
                 if action[2]:
-                    rec[action[3]] = child.sourceline
+                    rec.put(index, action[3], child.sourceline)
             elif kind == "child":
                 sub = action[1]
                 counts[sub] = counts.get(sub, 0) + 1
@@ -202,13 +232,10 @@ class _Reader:
                         f"{self.file}, line {child.sourceline}: a second <{CONTAINER_NAMES[sub]}> inside one "
                         f"<{CONTAINER_NAMES[container]}>; the SEN2 guide allows one. Both are read.",
                         file=self.file, row=child.sourceline, column=CONTAINER_NAMES[sub]))
-                child_rec = {"_row": child.sourceline, "_parent": index}
                 records = self.records[sub]
-                child_index = len(records)
-                records.append(child_rec)
-                self._fill(sub, child, child_rec, child_index)
+                self._fill(sub, child, records, records.new(child.sourceline, index))
             elif kind == "own_id":
-                rec["_own_id"] = child.text
+                rec.put(index, "_own_id", child.text)
             else:
                 self.unknown.setdefault((CONTAINER_NAMES[container], action[1]), child.sourceline)
 
@@ -245,7 +272,8 @@ class _Reader:
         issues: list[DataIssue] = []
         year = _year(self.header_items.get("Year"))
 
-        people = pd.DataFrame(self.persons, columns=None) if self.persons else pd.DataFrame({"_row": []})
+        people = self.persons.frame() if self.persons.count else pd.DataFrame({"_row": []})
+        self.persons.columns = {}  # the frame has them now
         for col in ("_own_id", "upn", "uln", "_gendercurrent", "sex"):
             if col not in people.columns:
                 people[col] = None
@@ -307,9 +335,11 @@ class _Reader:
 
     def _raw(self, container: str) -> pd.DataFrame:
         records = self.records[container]
-        if not records:
+        if not records.count:
             return pd.DataFrame({"_row": pd.Series([], dtype=object), "_parent": pd.Series([], dtype="Int64")})
-        return pd.DataFrame(records)
+        frame = records.frame()
+        del self.records[container]  # read once: its lists go as soon as the frame has them
+        return frame
 
     def _convert(self, table: str, raw: pd.DataFrame, ids: pd.Series) -> tuple[pd.DataFrame, list[DataIssue]]:
         names = {}
