@@ -73,7 +73,7 @@ def trend_chart(rows: list[dict], chart_id: str, title: str) -> object:
 def plans_frame(result) -> pd.DataFrame:
     """One row per EHC plan in force at the as-at date, with what Annex A lists about it.
 
-    Columns are looked up one at a time by request or person (rather than merging whole frames, which copies
+    Each table's columns are looked up by request or person id, rather than merging whole frames (a merge copies
     every column at each step: at national scale that doubled this report's memory)."""
     ds = result.dataset
     as_at = pd.Timestamp(result.as_at)
