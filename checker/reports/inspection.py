@@ -126,10 +126,10 @@ def current_setting(result) -> pd.DataFrame:
     kinds = dict(zip(schools["urn"].astype(str), schools["school_type"]))
     urn = p["urn"].where(p["urn"].notna(), None)
     has_urn = urn.notna()
-    establishment = np.where(has_urn, urn.astype(str) + " " + urn.astype(str).map(names).fillna(""), "")
+    establishment = np.where(has_urn, urn.astype(str) + " " + urn.astype(str).map(names).astype(object).fillna(""), "")
     ukprn = p["ukprn"].where(p["ukprn"].notna(), None)
     setting_code = p["sen_setting"]
-    setting = np.where(has_urn, urn.astype(str).map(kinds).fillna("School (type not recorded)"),
+    setting = np.where(has_urn, urn.astype(str).map(kinds).astype(object).fillna("School (type not recorded)"),
                        np.where(ukprn.notna(), "Post-16 provider",
                                 setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str) else None)))
     establishment = np.where(has_urn, establishment,
