@@ -98,6 +98,8 @@ def test_upload_map_run_report_download(browser, axe_source, server, tmp_path): 
     browser.get(server.url + "/")
     check_page(browser, axe_source, "upload", problems)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit].govuk-button").click()  # nothing chosen
+    wait_for(browser, lambda: browser.find_elements(By.CLASS_NAME, "govuk-error-summary"), 30,
+             "the upload page's error summary")  # the click returns before the answer page has loaded
     assert "There is a problem" in browser.find_element(By.CLASS_NAME, "govuk-error-summary").text
     check_page(browser, axe_source, "upload-errors", problems)
 
