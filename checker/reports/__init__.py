@@ -90,8 +90,8 @@ def report_jobs(result, out_dir: Path, which: set[str] | None = None, *, small_c
 
     # Costs are seconds measured on a 32,500-person LA (bench/README.md); they only set the order the lanes take
     # the jobs in (longest first). Without its workbook the inspection pack (0.5 s) is put just ahead of the
-    # findings files: nationally it needs 0.6 GB of its own while it runs, and early on the two lanes still
-    # share most of their memory, so it peaks lower there than after the findings files (4.2 GB -> see bench).
+    # findings files: nationally it needs a few hundred megabytes of its own while it runs, and early on the two
+    # lanes still share most of their memory, so the run peaks lower than with it last (bench/README.md).
     jobs = {"manager": lanes.Job("manager report", 0.3, manager_report),
             "governor": lanes.Job("governor reports", 0.15, governor_reports),
             "inspection": lanes.Job("inspection pack", 1.5 if workbooks else 0.61, inspection_pack),
