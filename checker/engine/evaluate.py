@@ -25,7 +25,7 @@ def _date_text(values) -> np.ndarray:
     """Dates as "26 May 2025" ("" when missing), in English whatever the machine's locale. Formatted once per
     distinct date, with array operations: a national run has a few thousand distinct dates among millions of
     findings."""
-    codes, uniques = pd.factorize(np.asarray(pd.Series(values).to_numpy()).astype("datetime64[D]"))
+    codes, uniques = pd.factorize(pd.Series(values).to_numpy().astype("datetime64[D]"))
     days = np.asarray(uniques, dtype="datetime64[D]")
     months = days.astype("datetime64[M]")
     years = (months.astype("datetime64[Y]").astype(np.int64) + 1970).astype(str).astype(object)

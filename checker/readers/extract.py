@@ -52,9 +52,10 @@ class Grid:
     def empty_sheet(self) -> bool:
         if self.frame.empty:
             return True
-        if _text_frame(self.frame.head(HEADER_SCAN_ROWS), self.text_only).ne("").to_numpy().any():
-            return False
-        return not bool(_text_frame(self.frame, self.text_only).ne("").to_numpy().any())
+        for rows in (self.frame.head(HEADER_SCAN_ROWS), self.frame):
+            if any(filled.any() for filled in _text_and_filled(rows, self.text_only)[1].values()):
+                return False
+        return True
 
 
 class Workbook:
@@ -303,18 +304,16 @@ def _cell_text(v) -> str:
 
 def _text_column(col: pd.Series, text_only: bool) -> tuple[pd.Series, np.ndarray]:
     """The column as stripped text, and which of its cells hold any; each distinct value is converted once."""
-    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
-    if text_only:  # a CSV read as text
-        texts = [v.strip() if type(v) is str else str(v).strip() for v in uniques]
-    else:
-        texts = [_cell_text(v) for v in uniques]
-    texts = np.array(texts + [""], dtype=object)  # code -1 (a blank cell) picks the last
-    filled = texts != ""
-    return pd.Series(texts[codes], index=col.index, dtype=str), filled[codes]
+    def convert(uniques: pd.Series) -> tuple[pd.Series, pd.Series]:
+        if text_only:  # a CSV read as text
+            texts = [v.strip() if type(v) is str else str(v).strip() for v in uniques]
+        else:
+            texts = [_cell_text(v) for v in uniques]
+        texts = pd.Series(texts, index=uniques.index, dtype=str)
+        return texts, texts.ne("")
 
-
-def _text_frame(frame: pd.DataFrame, text_only: bool) -> pd.DataFrame:
-    return _text_and_filled(frame, text_only)[0]
+    text, filled = per_unique(col, convert, ("", False))
+    return text, filled.to_numpy(dtype=bool)
 
 
 def _text_and_filled(frame: pd.DataFrame, text_only: bool) -> tuple[pd.DataFrame, dict]:
@@ -643,16 +642,14 @@ def _dates_parsed_together(body: pd.DataFrame, text: pd.DataFrame, smap: SheetMa
     if not positions:
         return {}
     source = text if grid.text_only else body
-    cells = np.concatenate([source[pos].to_numpy(dtype=object) for pos in positions])
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    dates, bad = parse_date_series(pd.Series(uniques, dtype=object), formats=profile.date_formats,
-                                   date1904=profile.date1904)
-    dates = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))  # code -1: blank
-    bad = np.append(bad.to_numpy(dtype=bool), False)
+    cells = pd.Series(np.concatenate([source[pos].to_numpy(dtype=object) for pos in positions]), dtype=object)
+    dates, bad = per_unique(cells, lambda u: parse_date_series(u, formats=profile.date_formats,
+                                                               date1904=profile.date1904), (pd.NaT, False))
     out, n = {}, len(text)
     for i, pos in enumerate(positions):
-        these = codes[i * n:(i + 1) * n]
-        out[pos] = (pd.Series(dates[these], index=text.index), pd.Series(bad[these], index=text.index))
+        part = slice(i * n, (i + 1) * n)
+        out[pos] = (pd.Series(dates.to_numpy()[part], index=text.index),
+                    pd.Series(bad.to_numpy(dtype=bool)[part], index=text.index))
     return out
 
 

@@ -174,9 +174,11 @@ class _Records:
             column[index] = value
 
     def frame(self) -> pd.DataFrame:
-        for column in self.columns.values():
+        """The records as a frame. The lists are handed over: read a container once."""
+        columns, self.columns = self.columns, {}
+        for column in columns.values():
             column.extend([None] * (self.count - len(column)))
-        return pd.DataFrame(self.columns)
+        return pd.DataFrame(columns)
 
 
 class _Reader:
@@ -273,7 +275,6 @@ class _Reader:
         year = _year(self.header_items.get("Year"))
 
         people = self.persons.frame() if self.persons.count else pd.DataFrame({"_row": []})
-        self.persons.columns = {}  # the frame has them now
         for col in ("_own_id", "upn", "uln", "_gendercurrent", "sex"):
             if col not in people.columns:
                 people[col] = None
@@ -337,9 +338,7 @@ class _Reader:
         records = self.records[container]
         if not records.count:
             return pd.DataFrame({"_row": pd.Series([], dtype=object), "_parent": pd.Series([], dtype="Int64")})
-        frame = records.frame()
-        del self.records[container]  # read once: its lists go as soon as the frame has them
-        return frame
+        return records.frame()
 
     def _convert(self, table: str, raw: pd.DataFrame, ids: pd.Series) -> tuple[pd.DataFrame, list[DataIssue]]:
         names = {}

@@ -18,17 +18,12 @@ NO_TEAM = "No team recorded"
 NO_CASEWORKER = "No caseworker recorded"
 
 
-def status_counts(frame: pd.DataFrame) -> dict[str, int]:
-    counts = frame["status"].value_counts().to_dict()
-    return {s: int(counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s, 0)}
-
-
 def family_glance(findings: pd.DataFrame, strength: str) -> list[dict]:
     """Per family: counts by status and a chart of them, for one strength of rule."""
     must = findings["strength"].eq("must").to_numpy(dtype=bool)
     chosen = must if strength == "must" else ~must
-    # Counted, not copied: one count per family and status (a national run has millions of findings).
-    # (A few families and statuses: comparing against each is lighter than hashing millions of strings.)
+    # Counted, not copied (a national run has millions of findings); with a few families and statuses,
+    # comparing against each is lighter than hashing millions of strings.
     family = findings["family"].fillna("").to_numpy(dtype=object)[chosen]
     status = findings["status"].to_numpy(dtype=object)[chosen]
     by_family: dict[str, dict[str, int]] = {}
