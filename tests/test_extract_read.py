@@ -230,7 +230,7 @@ def test_unmapped_columns_are_reported_not_dropped_silently(tmp_path):
 
 
 def test_load_inputs_picks_the_best_bundled_profile(tmp_path, monkeypatch):
-    from checker import paths
+    from checker import resources
 
     profiles = tmp_path / "profiles"
     profiles.mkdir()
@@ -241,7 +241,7 @@ def test_load_inputs_picks_the_best_bundled_profile(tmp_path, monkeypatch):
     (profiles / "la-other.yaml").write_text(yaml.safe_dump({
         "name": "la-other", "sheets": [{"match": "*", "tables": ["request"],
                                         "columns": {"REQ_NO": "request_id", "REQ_DT": "received_date"}}]}))
-    monkeypatch.setattr(paths, "PROFILES_DIR", profiles)
+    monkeypatch.setattr(resources, "profile_files", lambda: resources.yaml_files(profiles))
     src = _book(tmp_path / "t.xlsx", [["P1", "R1", "01/01/2025"]])
     ds = load_inputs([src])
     assert ds.table("request")["request_id"].tolist() == ["R1"]

@@ -23,7 +23,7 @@ from checker.run import run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 LA = ROOT / "fixtures" / "la"
-PROFILES = ROOT / "fixtures" / "profiles"
+PROFILES = ROOT / "profiles"
 AS_AT = dt.date(2026, 10, 31)
 BUNDLED = (("sen2_2026.xml", None), ("tracker_a.xlsx", "la-tracker-a"), ("tracker_b.xlsx", "la-tracker-b"))
 STATUS_ORDER = ("compliant", "late", "overdue", "due_soon", "pending", "excepted", "insufficient_data")

@@ -174,7 +174,7 @@ def test_sen2_xml_is_well_formed_with_2026_header(written):
 def test_xlsx_files_open_and_carry_the_profile_headers(written):
     from openpyxl import load_workbook
 
-    profile_a = yaml.safe_load((ROOT / "fixtures" / "profiles" / "la-tracker-a.yaml").read_text())
+    profile_a = yaml.safe_load((ROOT / "profiles" / "la-tracker-a.yaml").read_text())
     wb = load_workbook(written / "tracker_a.xlsx", read_only=True)
     assert wb.sheetnames == ["EHC Tracker"]
     rows = list(wb["EHC Tracker"].iter_rows(min_row=1, max_row=4, values_only=True))
@@ -187,7 +187,7 @@ def test_xlsx_files_open_and_carry_the_profile_headers(written):
         csv_header = next(csv.reader(fh))
     assert csv_header == [h for h, _, _ in gen.TRACKER_A]
 
-    profile_b = yaml.safe_load((ROOT / "fixtures" / "profiles" / "la-tracker-b.yaml").read_text())
+    profile_b = yaml.safe_load((ROOT / "profiles" / "la-tracker-b.yaml").read_text())
     wb = load_workbook(written / "tracker_b.xlsx", read_only=True)
     assert set(wb.sheetnames) >= {"Caseload", "Reviews", "Advice", "Schools", "Tribunal", "Personal Budgets"}
     for spec in profile_b["sheets"]:
@@ -197,7 +197,7 @@ def test_xlsx_files_open_and_carry_the_profile_headers(written):
 
 def test_profiles_map_to_canonical_fields():
     for name in ("la-tracker-a", "la-tracker-b"):
-        profile = yaml.safe_load((ROOT / "fixtures" / "profiles" / f"{name}.yaml").read_text())
+        profile = yaml.safe_load((ROOT / "profiles" / f"{name}.yaml").read_text())
         assert profile["name"] == name
         for spec in profile["sheets"]:
             for target in spec["columns"].values():

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from checker.history import compare, open_store
 from checker.history.compare import GONE
 from checker.history.since import section_html, since_last_month, write_changes_csv
-from checker.paths import FIXTURES_DIR
 from test_history_store import finding, make_result
 
 OCT, NOV, DEC = dt.date(2026, 10, 31), dt.date(2026, 11, 30), dt.date(2026, 12, 31)
@@ -96,7 +96,7 @@ def test_section_html_escapes_and_says_when_there_is_nothing_to_compare(tmp_path
     assert lines[0].startswith("change,finding_id,rule_id") and len(lines) == 1 + ctx["changes"].counts()["new_breaches"] + 4
 
 
-LA = FIXTURES_DIR / "la"
+LA = Path(__file__).resolve().parent.parent / "fixtures" / "la"
 
 
 @pytest.mark.skipif(not (LA / "tracker_a.csv").exists() or not (LA / "month2" / "tracker_a.csv").exists(),

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import yaml
 
-from checker import paths
+from checker import resources
 from checker.dataset import InputError
 from checker.readers.extract import read_extract
 from checker.readers.profile import alias_targets, draft_profile, fold, load_profile, parse_profile
@@ -34,7 +34,7 @@ def test_load_from_file_and_by_name(tmp_path, monkeypatch):
     spec = prof.sheets[0]
     assert spec.tables == ("person", "request", "assessment")
     assert spec.codes["week20"] == {"yes": "1", "no": "0"}
-    monkeypatch.setattr(paths, "PROFILES_DIR", tmp_path)
+    monkeypatch.setattr(resources, "profile_files", lambda: resources.yaml_files(tmp_path))
     _write(tmp_path, GOOD, "la-test.yaml")
     assert load_profile("la-test").sheets[0].match == "Requests*"
     with pytest.raises(InputError, match="profile 'la-nope' not found; bundled profiles: .*la-test"):

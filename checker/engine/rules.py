@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import RULES_DIR
+from .. import resources
 
 STRENGTHS = ("must", "should")
 SEVERITIES = ("high", "medium", "low")
@@ -195,12 +195,12 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
 
 def load_rules(directory: Path | None = None) -> list[Rule]:
     """Every rule in every ``*.yaml`` file of the rules folder, in file then document order."""
-    directory = Path(directory or RULES_DIR)
-    if not directory.is_dir():
+    folder = resources.rules_folder() if directory is None else Path(directory)
+    if not folder.is_dir():
         raise RuleFileError(f"rules folder {directory} not found")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in resources.yaml_files(folder):
         try:
             doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except yaml.YAMLError as exc:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..paths import RULES_DIR
+from .. import resources
 from ..result import BREACH_STATUSES
 from .compare import finding_ids, month_of
 from .migrations import MIGRATIONS, SCHEMA_VERSION
@@ -64,11 +64,11 @@ def input_fingerprint(paths) -> str:
 
 def ruleset_version(rules_dir: Path | None = None) -> str:
     """sha256 over the rule files (their paths inside the rules folder and their bytes), in sorted order."""
-    root = Path(rules_dir or RULES_DIR)
+    root = resources.rules_folder() if rules_dir is None else Path(rules_dir)
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for name, file in resources.walk(root, (".yaml", ".yml")):
+        digest.update(name.encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

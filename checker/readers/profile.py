@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import yaml
 
-from .. import paths
+from .. import resources
 from ..dataset import InputError
 from ..model import TABLES
 
@@ -208,24 +210,34 @@ class Profile:
         return None
 
 
-def list_profiles() -> list[Path]:
-    """The bundled profiles (fixtures/profiles/*.yaml), sorted by name."""
-    return sorted(paths.PROFILES_DIR.glob("*.yaml")) if paths.PROFILES_DIR.is_dir() else []
+def list_profiles() -> list[Traversable]:
+    """The bundled profiles (profiles/*.yaml in the repository, installed as ``checker.profiles``), by name."""
+    return resources.profile_files()
 
 
-def load_profile(ref: str | Path | Profile) -> Profile:
-    """A profile from a file path or a bundled profile name; InputError naming the key that is wrong."""
+def profile_name(file: Traversable) -> str:
+    """A profile file's name without its extension: how a bundled profile is named on the command line."""
+    return Path(file.name).stem
+
+
+def load_profile(ref: str | Path | Traversable | Profile) -> Profile:
+    """A profile from a file path, a bundled profile name or a bundled profile file from ``list_profiles``;
+    InputError naming the key that is wrong."""
     if isinstance(ref, Profile):
         return ref
-    path = Path(ref)
-    if not path.suffix and not path.exists():
-        path = paths.PROFILES_DIR / f"{ref}.yaml"
-        if not path.exists():
-            names = ", ".join(p.stem for p in list_profiles()) or "none installed"
-            raise InputError(f"profile {ref!r} not found; bundled profiles: {names}. Give a profile name or a "
-                             ".yaml file.")
-    elif not path.exists():
-        raise InputError(f"profile file {path.name} not found.")
+    if isinstance(ref, (str, os.PathLike)):
+        path = Path(ref)
+        if not path.suffix and not path.exists():
+            bundled = {profile_name(p): p for p in list_profiles()}
+            if str(ref) not in bundled:
+                names = ", ".join(bundled) or "none installed"
+                raise InputError(f"profile {ref!r} not found; bundled profiles: {names}. Give a profile name or a "
+                                 ".yaml file.")
+            path = bundled[str(ref)]
+        elif not path.exists():
+            raise InputError(f"profile file {path.name} not found.")
+    else:
+        path = ref
     try:
         doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
@@ -234,7 +246,7 @@ def load_profile(ref: str | Path | Profile) -> Profile:
         raise InputError(f"profile {path.name}: not valid YAML{where} ({getattr(exc, 'problem', exc)}).") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"profile {path.name}: cannot be read ({exc}).") from None
-    return parse_profile(doc, source=path.name, default_name=path.stem)
+    return parse_profile(doc, source=path.name, default_name=profile_name(path))
 
 
 def parse_profile(doc, source: str = "profile", default_name: str = "profile") -> Profile:

@@ -10,7 +10,7 @@ still read but queried: a 2025 file that still carries ``AttendancePattern`` was
 that was not updated for the year.
 
 The flat SEN2 forms (COLLECT Blade CSV, pre-submission workbook) use the same element names in lower case, so
-their profiles (fixtures/profiles/sen2-*.yaml) point at the same canonical fields.
+their profiles (profiles/sen2-*.yaml) point at the same canonical fields.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both hold the same modules as the XML, one table per module, with lower-case element names as headers and
 ``<module>tableid`` columns linking each row to its parent module. The header maps live in the bundled
-profiles ``sen2-blade`` and ``sen2-presubmission`` (fixtures/profiles/); what is SEN2's own structure - which
+profiles ``sen2-blade`` and ``sen2-presubmission`` (profiles/); what is SEN2's own structure - which
 module hangs off which, and how ids are built - is here, so the result is the same tables, with the same
 person and request ids, as reading the XML of the same return.
 """

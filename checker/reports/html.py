@@ -1,4 +1,5 @@
-"""Rendering the HTML reports from their figures with the templates in ``reports/templates``.
+"""Rendering the HTML reports from their figures with the templates in ``reports/templates`` (shipped as
+``checker.templates``).
 
 Autoescaping is on for every ``.html`` template, so a caseworker's name or an LA's free text can never become
 markup. The generated-at line is the only thing that differs between two runs on the same data.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..paths import TEMPLATES_DIR
+from .. import resources
 from . import fmt
 
 INSPECTION_WORKBOOK = "inspection-pack.xlsx"
@@ -26,8 +27,9 @@ EVIDENCE_SHEETS = [
 
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
+    """The report templates' environment: the bundled templates, or those in the folder ``templates``."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates or TEMPLATES_DIR)),
+        loader=resources.template_loader() if templates is None else jinja2.FileSystemLoader(str(templates)),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..paths import TEMPLATES_DIR
+from .. import resources
 from .security import csrf_ok, harden, is_local, private_dir, secret_key
 
 DEFAULT_HOST = "127.0.0.1"
@@ -26,7 +26,7 @@ def create_app(config: dict | None = None):
     """The Flask app. ``config`` may set DATA_DIR (default ./sendcheck-web), REQUIRE_LOGIN (default False),
     MAX_CONTENT_LENGTH (bytes) and any Flask setting; the secret key comes from the data folder."""
     from flask import Flask, abort, redirect, render_template, request, session, url_for
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
 
     from .runs import Runs
     from .views import bp
@@ -34,7 +34,7 @@ def create_app(config: dict | None = None):
     config = dict(config or {})
     data_dir = private_dir(Path(config.pop("DATA_DIR", "sendcheck-web")).resolve())
     app = Flask(__name__, static_folder=None)
-    app.jinja_loader = FileSystemLoader(str(TEMPLATES_DIR / "web"))
+    app.jinja_loader = resources.template_loader("web")
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.config.update(

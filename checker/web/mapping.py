@@ -71,9 +71,9 @@ def base_profile(extracts: list[Path], choice: str) -> tuple[dict, str]:
 
 
 def _bundled_doc(name: str) -> dict:
-    from ..readers.profile import list_profiles
+    from ..readers.profile import list_profiles, profile_name
 
-    path = next(p for p in list_profiles() if p.stem == name)
+    path = next(p for p in list_profiles() if profile_name(p) == name)
     return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from importlib.resources import as_file
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file,
@@ -11,14 +12,14 @@ from flask import (Blueprint, abort, current_app, jsonify, redirect, render_temp
 from werkzeug.security import safe_join
 
 from ..dataset import InputError
-from ..paths import TEMPLATES_DIR
+from .. import resources
 from . import mapping
 from .runs import UploadError
 from .security import check_password, csrf_token, harden
 
 bp = Blueprint("web", __name__)
-STATIC = {"report.css": (TEMPLATES_DIR, "text/css"), "web.css": (TEMPLATES_DIR / "web", "text/css"),
-          "progress.js": (TEMPLATES_DIR / "web", "text/javascript")}
+STATIC = {"report.css": ("report.css", "text/css"), "web.css": ("web/web.css", "text/css"),
+          "progress.js": ("web/progress.js", "text/javascript")}  # name -> (template file, type)
 DOWNLOADS = {".xlsx", ".csv", ".jsonl", ".json"}
 EXAMPLE_DATE = "31/10/2026"
 
@@ -38,9 +39,9 @@ def parse_as_at(text: str) -> dt.date | None:
 
 
 def bundled_profiles() -> list[str]:
-    from ..readers.profile import list_profiles
+    from ..readers.profile import list_profiles, profile_name
 
-    return [p.stem for p in list_profiles() if not p.stem.startswith("sen2-")]
+    return [name for name in (profile_name(p) for p in list_profiles()) if not name.startswith("sen2-")]
 
 
 @bp.app_context_processor
@@ -53,9 +54,9 @@ def page_globals():
 def static_file(name):
     if name not in STATIC:
         abort(404)
-    folder, mime = STATIC[name]
-    response = send_file(folder / name, mimetype=mime, max_age=0)
-    return response
+    template, mime = STATIC[name]
+    with as_file(resources.template_file(template)) as path:  # the installed file itself unless zipped
+        return send_file(path, mimetype=mime, max_age=0)
 
 
 @bp.route("/favicon.ico")
