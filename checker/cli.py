@@ -16,8 +16,6 @@ import click
 from . import __version__
 from .dataset import InputError
 from .engine.rules import RuleFileError, load_rules
-from .lanes import default_lanes
-from .lanes import run as run_lanes
 from .settings import HELP as SETTING_HELP
 from .settings import Settings
 
@@ -125,8 +123,9 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
       sendcheck check extract.xlsx --as-at 2026-11-30 --record      # keep history; adds "since last month"
     """
     from .accounting import format_accounting, format_reading
-    from .output import machine_output_jobs
-    from .run import run_check
+    from .history import HistoryError
+    from .result import counts
+    from .run import OutputExists, check as run_check, refuse_overwrite, write
 
     as_at_date = _as_at(as_at)
     settings = _settings(pairs)
@@ -138,7 +137,9 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
         if path.is_dir():
             _fail(f"{path}: is a folder; give the extract files themselves")
     out_dir = out_dir or Path("sendcheck-reports") / as_at_date.isoformat()
-    if (out_dir / "findings.csv").exists() and not force:
+    try:
+        refuse_overwrite(out_dir, force)  # asked before the run too, so nobody waits for a check to be told
+    except OutputExists:
         _fail(f"{out_dir} already holds a report; use --force to overwrite it or --out to choose another folder")
     rules = _rules(rules_dir)
     try:
@@ -146,57 +147,26 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
                            rules_dir=rules_dir, progress=_progress(), rules=rules)
     except InputError as exc:
         _fail(str(exc))
-    store, section, replaced, changes_file = None, None, None, None
-    db_path = db or out_dir.parent / "sendcheck-history.sqlite"
-    if record or db:
-        from .history import HistoryError, open_store
-        from .history.since import section_html, since_last_month, write_changes_csv
-
-        try:
-            store = open_store(db_path)
-            changes = since_last_month(store, result)
-        except HistoryError as exc:
-            _fail(str(exc))
-        if changes is not None:
-            section = section_html(changes)
-            if changes.get("changes") is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-                write_changes_csv(changes["changes"], out_dir / "since-last-month.csv")
-                changes_file = out_dir / "since-last-month.csv"
-    wanted = set(reports) or set(REPORT_CHOICES)
-    jobs = machine_output_jobs(result, out_dir)
-    workbooks_left_out = None
-    if "none" not in wanted:
-        from .reports import WORKBOOK_FINDINGS_LIMIT, report_jobs, too_big_for_workbooks
-
-        workbooks = bool(reports) or not too_big_for_workbooks(result)  # reports named on the command line: as asked
-        if not workbooks and wanted & {"excel", "inspection"}:
-            workbooks_left_out = (f"Not written: the breach workbook and the inspection pack's workbook. "
-                                  f"{len(result.findings):,} findings are more than one Excel sheet holds "
-                                  f"({WORKBOOK_FINDINGS_LIMIT:,}); findings.csv has every one. Ask for them by name "
-                                  "(--report excel --report inspection) to write them anyway.")
-        jobs += report_jobs(result, out_dir, wanted, since_last_month=section, workbooks=workbooks)
-    written = run_lanes(jobs, lanes or default_lanes(), _progress()) + ([changes_file] if changes_file else [])
-    if store is not None and record:
-        try:
-            store.record(result, list(inputs), rules_dir=rules_dir)
-            replaced = store.last_replaced
-        except HistoryError as exc:
-            _fail(str(exc))
-        finally:
-            store.close()
-    _print_summary(result, written, format_accounting, format_reading)
-    if workbooks_left_out:
-        click.echo(workbooks_left_out)
-    if record:
-        click.echo(f"History: recorded {result.as_at:%Y-%m} in {db_path}" + (" (replacing the earlier run for that month)" if replaced else ""))
-    breaches = result.findings["status"].isin(["late", "overdue"]).any() if len(result.findings) else False
+    chosen = None if not reports else [] if "none" in reports else list(reports)
+    try:
+        written = write(result, out_dir, reports=chosen, record=record, db=db, lanes=lanes, progress=_progress(),
+                        force=True)  # the folder was looked at above
+    except HistoryError as exc:
+        _fail(str(exc))
+    figures = counts(result)
+    _print_summary(result, figures, written.files, format_accounting, format_reading)
+    if written.workbooks_left_out:
+        click.echo(written.workbooks_left_out + " Ask for them by name (--report excel --report inspection) to "
+                   "write them anyway.")
+    if written.recorded:
+        click.echo(f"History: recorded {written.recorded.month} in {written.recorded.db}" +
+                   (" (replacing the earlier run for that month)" if written.recorded.replaced else ""))
     global _OUTPUTS_CLOSED
     _OUTPUTS_CLOSED = True  # every file is written and closed: see entry()
-    sys.exit(settings.findings_exit_code if (breaches or len(result.issues)) else 0)
+    sys.exit(settings.findings_exit_code if (figures["breaches"] or figures["data_issues"]) else 0)
 
 
-def _print_summary(result, written, format_accounting, format_reading) -> None:
+def _print_summary(result, figures, written, format_accounting, format_reading) -> None:
     click.echo(f"sendcheck {__version__}: caseload as at {result.as_at.isoformat()} from {', '.join(result.inputs)}")
     sheets = format_reading(result.dataset)
     if sheets:
@@ -204,24 +174,19 @@ def _print_summary(result, written, format_accounting, format_reading) -> None:
         click.echo(sheets)
     click.echo("Rows in each table and where they went:")
     click.echo(format_accounting(result.accounting))
-    f = result.findings
-    if len(f):
-        counts = f["status"].value_counts()
-        must, should = f["strength"].eq("must"), f["strength"].eq("should")  # counted, never copied
-        breach, overdue = f["status"].isin(["late", "overdue"]), f["status"].eq("overdue")
-        click.echo(f"Findings: {len(f):,} checks on {f['record_id'].nunique():,} records.")
-        click.echo(f"  breaches of statutory duties (must): {int((must & breach).sum()):,} "
-                   f"({int((must & overdue).sum()):,} overdue now)")
-        click.echo(f"  departures from statutory guidance (should): {int((should & breach).sum()):,}")
-        click.echo("  by status: " + ", ".join(f"{s} {int(counts.get(s, 0)):,}" for s in
+    if figures["checks"]:
+        click.echo(f"Findings: {figures['checks']:,} checks on {figures['records']:,} records.")
+        click.echo(f"  breaches of statutory duties (must): {figures['must_breaches']:,} "
+                   f"({figures['overdue_now']:,} overdue now)")
+        click.echo(f"  departures from statutory guidance (should): {figures['should_breaches']:,}")
+        click.echo("  by status: " + ", ".join(f"{s} {figures['by_status'][s]:,}" for s in
                                                ("overdue", "due_soon", "late", "compliant", "pending", "excepted", "insufficient_data")))
     else:
         click.echo("Findings: none (no rule applied to any record).")
-    if result.not_evaluated:
-        click.echo(f"Rules not evaluated: {len(result.not_evaluated)} (see summary.json for why)")
-    if len(result.issues):
-        sev = result.issues["severity"].value_counts()
-        click.echo(f"Data issues: {int(sev.get('error', 0)):,} errors, {int(sev.get('query', 0)):,} queries (data_issues.csv)")
+    if figures["not_evaluated"]:
+        click.echo(f"Rules not evaluated: {figures['not_evaluated']} (see summary.json for why)")
+    if figures["data_issues"]:
+        click.echo(f"Data issues: {figures['errors']:,} errors, {figures['queries']:,} queries (data_issues.csv)")
     click.echo("Written:")
     for path in written:
         click.echo(f"  {path}")

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import __version__
+from .engine.fingerprint import rules_fingerprint
 from .reports.safety import FORMULA_START, FORMULA_TRIGGERS
-from .result import FINDING_COLUMNS, STATUSES, RunResult
+from .result import FINDING_COLUMNS, STATUSES, RunResult, issue_counts
 from .textscan import flagged, starting
 
 DATE_COLUMNS = ("clock_start", "due_date", "stopped_date")
@@ -152,15 +154,18 @@ def status_counts(findings: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 
 def summary(result: RunResult) -> dict:
+    """What summary.json holds. ``sendcheck_version`` and ``rules_fingerprint`` say which program and which law
+    encoding made the findings (see :mod:`checker.engine.fingerprint`)."""
     return {
+        "sendcheck_version": __version__,
+        "rules_fingerprint": rules_fingerprint(result.rules),
         "as_at": result.as_at.isoformat(),
         "inputs": result.inputs,
         "settings": result.settings,
         "rules_evaluated": sorted({r.id for r in result.rules} - set(result.not_evaluated)),
         "rules_not_evaluated": dict(sorted(result.not_evaluated.items())),
         "accounting": result.accounting.astype(object).where(result.accounting.notna(), None).to_dict("records"),
-        "data_issues": {"error": int((result.issues["severity"] == "error").sum()) if len(result.issues) else 0,
-                        "query": int((result.issues["severity"] == "query").sum()) if len(result.issues) else 0},
+        "data_issues": issue_counts(result.issues),
         "findings_by_rule": status_counts(result.findings),
     }
 

@@ -18,7 +18,6 @@ read with ``read_text``/``read_bytes``; templates come as a Jinja2 loader. A fol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
@@ -59,16 +58,3 @@ def yaml_files(folder: Traversable) -> list[Traversable]:
     """The ``*.yaml`` files directly in ``folder`` (bundled or on disk), sorted by name."""
     return sorted((f for f in folder.iterdir() if f.name.endswith(".yaml") and f.is_file()), key=lambda f: f.name)
 
-
-def walk(folder: Traversable, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Traversable]]:
-    """Every file under ``folder`` whose name ends with one of ``suffixes``, as (slash-separated path inside the
-    folder, file), in the order of their path parts (what sorting ``Path.rglob`` results gives)."""
-    def files_under(node: Traversable, parts: tuple[str, ...]):
-        for child in node.iterdir():
-            if child.is_dir():
-                yield from files_under(child, parts + (child.name,))
-            elif child.name.endswith(suffixes) and child.is_file():
-                yield parts + (child.name,), child
-
-    for parts, file in sorted(files_under(folder, ()), key=lambda pf: pf[0]):
-        yield "/".join(parts), file

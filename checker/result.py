@@ -1,9 +1,11 @@
-"""The outcome of one check run, handed from the engine to the report writers and the history store."""
+"""The outcome of one check run, handed from the engine to the report writers and the history store, and the
+figures it is summed up by."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -30,5 +32,45 @@ class RunResult:
     dataset: Dataset
     accounting: pd.DataFrame  # table, rows_read, rows_evaluated, rows_rejected, rejected_by_reason
     settings: dict = field(default_factory=dict)
-    inputs: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)  # the input files' names, as reports show them
     not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it was not evaluated
+    input_paths: list[Path] = field(default_factory=list)  # the files themselves (the history fingerprints them)
+
+
+def counts(result: RunResult) -> dict:
+    """The figures a run is summed up by, wherever it is summed up: the terminal after ``sendcheck check``, the
+    web app's run page. Counted here once, so they always agree.
+
+    Breaches are findings that are late or overdue; ``must_breaches`` are those of statutory duties,
+    ``should_breaches`` departures from statutory guidance. Every value is a plain int (the web app keeps them
+    as JSON)."""
+    f, issues = result.findings, result.issues
+    status, strength = _column(f, "status"), _column(f, "strength")
+    breach, must = status.isin(BREACH_STATUSES), strength.eq("must")
+    by_status = status.value_counts()
+    severity = issue_counts(issues)
+    return {
+        "checks": int(len(f)),
+        "records": int(_column(f, "record_id").nunique()),
+        "breaches": int(breach.sum()),
+        "must_breaches": int((must & breach).sum()),
+        "overdue_now": int((must & status.eq("overdue")).sum()),
+        "should_breaches": int((strength.eq("should") & breach).sum()),
+        "due_soon": int(status.eq("due_soon").sum()),
+        "by_status": {s: int(by_status.get(s, 0)) for s in STATUSES},
+        "data_issues": int(len(issues)),
+        "errors": severity["error"],
+        "queries": severity["query"],
+        "not_evaluated": len(result.not_evaluated),
+    }
+
+
+def issue_counts(issues: pd.DataFrame) -> dict[str, int]:
+    """Data issues by severity: ``error`` (the record was not evaluated) and ``query`` (it was)."""
+    severity = _column(issues, "severity")
+    return {"error": int(severity.eq("error").sum()), "query": int(severity.eq("query").sum())}
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an empty one when the frame has no rows or columns at all."""
+    return frame[name] if name in frame.columns else pd.Series(dtype=object)

@@ -1,6 +1,8 @@
-"""One check run, end to end: read -> data-quality checks -> views -> rules -> RunResult.
+"""One check run, end to end: :func:`check` reads, checks the data, builds the views and runs the rules into a
+RunResult; :func:`write` (from :mod:`checker.writing`) decides and writes every file the run leaves behind.
 
-Kept apart from the CLI so the web app, the benchmarks and the tests run exactly what a SEND manager runs.
+``sendcheck check`` and the web app call exactly these two, so the benchmarks, the tests, the command and the
+web app run and write exactly what a SEND manager runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .engine.rules import Rule, load_rules
 from .engine.views import build_views
 from .result import RunResult
 from .settings import Settings
+from .writing import NotRecorded, OutputExists, Recorded, Written, refuse_overwrite, write
+
+__all__ = ["NotRecorded", "OutputExists", "Recorded", "Written", "check", "refuse_overwrite", "run_check", "write"]
 
 Progress = Callable[[str], None] | None
 
@@ -76,11 +81,13 @@ def issues_frame(issues) -> pd.DataFrame:
     return frame.drop_duplicates().reset_index(drop=True)
 
 
-def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = None,
-              settings: Settings | None = None, engine: str = "vectorised", rules_dir: Path | None = None,
-              progress: Progress = None, dataset: Dataset | None = None, rules: list | None = None) -> RunResult:
-    """``rules``, when given, are the rules already loaded from ``rules_dir`` (the CLI loads them first to report
-    a broken rule file before reading any input)."""
+def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = None,
+          settings: Settings | None = None, engine: str = "vectorised", rules_dir: Path | None = None,
+          progress: Progress = None, dataset: Dataset | None = None, rules: list | None = None) -> RunResult:
+    """Check ``inputs`` as at ``as_at``: read -> data checks -> views -> rules. Writes nothing.
+
+    ``rules``, when given, are the rules already loaded from ``rules_dir`` (the CLI loads them first to report
+    a broken rule file before reading any input); ``dataset``, when given, is the inputs already read."""
     from . import accounting, quality
     from .readers import load_inputs
 
@@ -112,6 +119,10 @@ def run_check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None 
         accounting=counts,
         settings=settings.as_dict() | {"engine": engine},
         inputs=[Path(p).name for p in inputs],
+        input_paths=[Path(p) for p in inputs],
         not_evaluated=skipped | {r.id: f"not in force on {as_at.isoformat()}" for r in rules if not r.in_force(as_at)},
     )
     return result
+
+
+run_check = check  # the name the benchmarks and older callers use

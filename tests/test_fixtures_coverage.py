@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from checker.engine.rules import load_rules
-from checker.run import run_check
+from checker.run import check
 
 ROOT = Path(__file__).resolve().parent.parent
 LA = ROOT / "fixtures" / "la"
@@ -42,7 +42,7 @@ def _generator():
 def bundled_findings() -> pd.DataFrame:
     frames = []
     for name, profile in BUNDLED:
-        result = run_check([LA / name], AS_AT, profile=PROFILES / f"{profile}.yaml" if profile else None)
+        result = check([LA / name], AS_AT, profile=PROFILES / f"{profile}.yaml" if profile else None)
         frames.append(result.findings[["rule_id", "status"]].assign(file=name))
     return pd.concat(frames, ignore_index=True)
 
@@ -55,7 +55,7 @@ def header_variant_findings(folder: Path) -> pd.DataFrame:
     for dmo, dco in (("N", "N"), ("R", "N")):
         path = folder / f"sen2_dmo_{dmo}_dco_{dco}.xml"
         gen.write_sen2_xml(tables, path, reference_date=AS_AT.isoformat(), dmo=dmo, dco=dco)
-        result = run_check([path], AS_AT)
+        result = check([path], AS_AT)
         found = result.findings[result.findings["rule_id"] == "HEALTH-DMO-DCO"]
         frames.append(found[["rule_id", "status"]].assign(file=path.name))
     return pd.concat(frames, ignore_index=True)

@@ -101,11 +101,11 @@ def test_the_installed_package_finds_every_bundled_file():
 
 
 def test_a_rules_folder_on_disk_still_works(tmp_path):
+    from checker.engine.fingerprint import rules_fingerprint
     from checker.engine.rules import load_rules
-    from checker.history.store import ruleset_version
 
     shutil.copy(ROOT / "rules" / "reviews.yaml", tmp_path / "reviews.yaml")
     assert {r.family for r in load_rules(tmp_path)} == {"reviews"}
-    assert ruleset_version(tmp_path) != ruleset_version()
+    assert rules_fingerprint(load_rules(tmp_path)) != rules_fingerprint(load_rules())
     shutil.copytree(ROOT / "rules", tmp_path / "all", ignore=shutil.ignore_patterns("__pycache__"))
-    assert ruleset_version(tmp_path / "all") == ruleset_version()
+    assert rules_fingerprint(load_rules(tmp_path / "all")) == rules_fingerprint(load_rules())

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from checker.dataset import InputError
 from checker.readers.extract import read_extract
-from checker.run import run_check
+from checker.run import check
 
 AS_AT = dt.date(2026, 10, 31)
 ID_HEADERS = ["Child ID", "Request Ref"]
@@ -99,7 +99,7 @@ def test_reading_counts_every_row_and_fails_only_with_a_message(tmp_path, extrac
 
 def _check(path: Path):
     try:
-        return run_check([path], AS_AT, profile="la-tracker-a")
+        return check([path], AS_AT, profile="la-tracker-a")
     except InputError:
         return None
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import resources
+from ..engine.fingerprint import rules_fingerprint
 from ..result import BREACH_STATUSES
 from .compare import finding_ids, month_of
 from .migrations import MIGRATIONS, SCHEMA_VERSION
@@ -60,16 +60,6 @@ def input_fingerprint(paths) -> str:
     if len(digests) == 1:
         return digests[0]
     return hashlib.sha256("".join(d + "\n" for d in sorted(digests)).encode()).hexdigest()
-
-
-def ruleset_version(rules_dir: Path | None = None) -> str:
-    """sha256 over the rule files (their paths inside the rules folder and their bytes), in sorted order."""
-    root = resources.rules_folder() if rules_dir is None else Path(rules_dir)
-    digest = hashlib.sha256()
-    for name, file in resources.walk(root, (".yaml", ".yml")):
-        digest.update(name.encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _create_private(path: Path) -> None:
@@ -216,16 +206,16 @@ class Store:
             cols[name] = _text_or_none(values.dt.strftime("%Y-%m-%d"))
         return list(zip(*(cols[f] for f in FINDING_FIELDS)))
 
-    def record(self, result, input_paths, *, rules_dir: Path | None = None,
-               recorded_at: dt.datetime | None = None) -> int:
+    def record(self, result, input_paths, *, recorded_at: dt.datetime | None = None) -> int:
         """Store ``result`` as its month's run, replacing any run already recorded for that month.
 
+        ``ruleset_version`` is the rule set's fingerprint, the same as summary.json's ``rules_fingerprint``.
         Everything happens in one transaction: if anything fails, the database is left as it was.
         """
         month = month_of(result.as_at)
         findings = result.findings
         fingerprint = input_fingerprint(input_paths)
-        rules_version = ruleset_version(rules_dir)
+        rules_version = rules_fingerprint(result.rules)
         recorded_at = (recorded_at or dt.datetime.now()).replace(microsecond=0)
         replaced = self.run_for_month(month)
         rows = self._finding_rows(result, month)

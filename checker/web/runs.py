@@ -94,7 +94,7 @@ class Runs:
         state = {"id": run_id, "status": "uploaded", "created": now.replace(microsecond=0).isoformat(),
                  "as_at": as_at.isoformat(), "inputs": names, "kinds": kinds, "profile_choice": profile_choice,
                  "record_history": bool(record_history), "messages": [], "error": None, "summary": None,
-                 "history_note": None}
+                 "notes": []}
         self.save(run_id, state)
         return run_id
 
@@ -152,72 +152,47 @@ class Runs:
         self.update(run_id, messages=(state.get("messages") or []) + [message])
 
     def _execute(self, run_id: str, profile_path: Path | None) -> None:
-        from ..output import write_machine_outputs
-        from ..run import run_check
+        """Check and write the run exactly as ``sendcheck check`` does (the same two calls), with the history
+        in the data folder when the person ticked "record"."""
+        from ..history import HistoryError
+        from ..history.store import DEFAULT_NAME
+        from ..result import counts
+        from ..run import NotRecorded, check, write
 
         folder = self.root / run_id
         state = self.update(run_id, status="running", messages=["started"])
         inputs = [folder / "uploads" / n for n in state["inputs"]]
+        record = bool(state.get("record_history"))
         say = lambda msg: self._say(run_id, msg)  # noqa: E731
         try:
             as_at = dt.date.fromisoformat(state["as_at"])
-            result = run_check(inputs, as_at, profile=profile_path, progress=say)
-            out = private_dir(folder / "reports")
-            say("writing findings and data issues")
-            write_machine_outputs(result, out)
-            say("writing the manager report, governor reports, inspection pack and workbooks")
+            result = check(inputs, as_at, profile=profile_path, progress=say)
+            say("writing the findings, the reports and the workbooks")
+            # One lane: a process forked from this server's worker thread could inherit a lock another thread
+            # holds (the run folders' own, for one). The files are the same either way.
             try:
-                from ..reports import write_reports
-            except ImportError:
-                write_reports = None
-            if write_reports is not None:
-                write_reports(result, out)
-            note = self._record_history(result, inputs) if state.get("record_history") else None
-            self.update(run_id, status="done", summary=summarise(result), history_note=note,
+                written = write(result, private_dir(folder / "reports"), record=record,
+                                db=self.data_dir / DEFAULT_NAME if record else None, lanes=1, progress=say)
+                notes = written.notes
+            except NotRecorded as exc:
+                notes = exc.written.notes + [f"Not recorded in the history: {_plain(str(exc), self.data_dir)}"]
+            self.update(run_id, status="done", summary=counts(result), notes=notes,
                         finished=dt.datetime.now().replace(microsecond=0).isoformat())
             say("finished")
         except InputError as exc:
             self.update(run_id, status="failed", error=_plain(str(exc), folder))
+        except HistoryError as exc:
+            self.update(run_id, status="failed", error=f"The month-by-month history could not be read, so no "
+                        f"reports were written: {_plain(str(exc), self.data_dir)} Untick \"Record this check\" to "
+                        "check without it.")
         except Exception as exc:  # noqa: BLE001 - the person gets a message, the log gets the traceback
             log.exception("check %s failed", run_id)
             self.update(run_id, status="failed", error=f"An unexpected problem stopped the check "
                         f"({type(exc).__name__}: {_plain(str(exc), folder)}). Nothing was recorded in the history. "
                         "Please report it with the server's log.")
 
-    def _record_history(self, result, inputs) -> str | None:
-        try:
-            from ..history import HistoryError, open_store
-        except ImportError:
-            return None
-        try:
-            with open_store(self.data_dir) as store:
-                store.record(result, inputs)
-                replaced = getattr(store, "last_replaced", None)
-        except HistoryError as exc:
-            return f"Not recorded in the history: {exc}"
-        month = result.as_at.strftime("%B %Y")
-        return f"Recorded in the history as {month}" + (", replacing the earlier run for that month." if replaced
-                                                           else ".")
-
     def shutdown(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
-
-
-def summarise(result) -> dict:
-    """The few figures the run page shows before anyone opens a report."""
-    f = result.findings
-    issues = result.issues
-    must = f[f["strength"] == "must"] if len(f) else f
-    return {
-        "checks": int(len(f)),
-        "records": int(f["record_id"].nunique()) if len(f) else 0,
-        "must_breaches": int(must["status"].isin(["late", "overdue"]).sum()) if len(f) else 0,
-        "overdue_now": int((must["status"] == "overdue").sum()) if len(f) else 0,
-        "due_soon": int((f["status"] == "due_soon").sum()) if len(f) else 0,
-        "errors": int((issues["severity"] == "error").sum()) if len(issues) else 0,
-        "queries": int((issues["severity"] == "query").sum()) if len(issues) else 0,
-        "not_evaluated": len(result.not_evaluated),
-    }
 
 
 def file_kind(path: Path) -> str:

@@ -205,7 +205,7 @@ def _report_files(reports: Path) -> dict:
     return {"manager": has("send-manager-report.html"), "governors": has("governors-all-schools.html"),
             "inspection": has("inspection-pack.html"), "inspection_xlsx": has("inspection-pack.xlsx"),
             "breach_xlsx": has("breach-workbook.xlsx"), "findings": has("findings.csv"),
-            "issues": has("data_issues.csv"), "accounting": has("accounting.csv"),
+            "issues": has("data_issues.csv"), "accounting": has("accounting.csv"), "since": has("since-last-month.csv"),
             "school_count": len(list((reports / "governors").glob("*.html"))) if (reports / "governors").is_dir()
             else 0}
 
