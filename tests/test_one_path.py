@@ -40,8 +40,8 @@ def _token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").data.decode()).group(1)
 
 
-def web_check(app, inputs: list[Path], as_at: str, record: bool) -> Path:
-    """Upload, confirm the proposed mapping unchanged, run and wait; the run's reports folder."""
+def web_check(app, inputs: list[Path], as_at: str, record: bool) -> tuple[Path, str]:
+    """Upload, confirm the proposed mapping unchanged, run and wait; the run's reports folder and its page."""
     import time
 
     client = app.test_client()
@@ -61,8 +61,9 @@ def web_check(app, inputs: list[Path], as_at: str, record: bool) -> Path:
         if status["status"] in ("done", "failed"):
             break
         time.sleep(0.2)
-    assert status["status"] == "done", client.get(url).data.decode()
-    return app.config["DATA_DIR"] / "runs" / url.rsplit("/", 1)[1] / "reports"
+    page = client.get(url).data.decode()
+    assert status["status"] == "done", page
+    return app.config["DATA_DIR"] / "runs" / url.rsplit("/", 1)[1] / "reports", page
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -83,13 +84,39 @@ def assert_same_files(cli_out: Path, web_out: Path) -> None:
     assert not differ, f"files that differ between the command and the web app: {differ}"
 
 
+def figure(pattern: str, text: str) -> int:
+    return int(re.search(pattern, text).group(1).replace(",", ""))
+
+
 @pytest.mark.parametrize("name", ["sen2_2026.xml", "tracker_a.xlsx"])
 def test_one_month_without_history(tmp_path, name):
-    cli_check([OCTOBER / name], "2026-10-31", tmp_path / "cli")
+    output = cli_check([OCTOBER / name], "2026-10-31", tmp_path / "cli")
     app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
-    web = web_check(app, [OCTOBER / name], "2026-10-31", record=False)
+    web, page = web_check(app, [OCTOBER / name], "2026-10-31", record=False)
     assert_same_files(tmp_path / "cli", web)
     assert not (tmp_path / "web" / "sendcheck-history.sqlite").exists()  # nothing recorded, nothing opened
+    # the terminal's figures and the run page's are the same counts
+    must = figure(r"breaches of statutory duties \(must\): ([\d,]+)", output)
+    assert figure(r"Breaches of statutory duties</p><p class=\"app-card__value\">([\d,]+)", page) == must
+    checks = figure(r"Findings: ([\d,]+) checks", output)
+    assert figure(r"([\d,]+) checks on", page) == checks
+
+
+def test_the_workbook_guard_applies_to_both(tmp_path, monkeypatch):
+    """A run with more findings than one Excel sheet holds: neither writes the person-level workbooks, and the
+    web page says so in words that name no command-line option."""
+    import checker.reports
+
+    monkeypatch.setattr(checker.reports, "WORKBOOK_FINDINGS_LIMIT", 1)
+    source = [OCTOBER / "sen2_2026.xml"]
+    output = cli_check(source, "2026-10-31", tmp_path / "cli")
+    assert "Not written: the breach workbook" in output and "--report excel" in output
+    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    web, page = web_check(app, source, "2026-10-31", record=False)
+    assert_same_files(tmp_path / "cli", web)
+    assert not (web / "breach-workbook.xlsx").exists() and not (web / "inspection-pack.xlsx").exists()
+    assert "Not written: the breach workbook and the inspection pack&#39;s workbook." in page
+    assert "--report" not in page and "Breach workbook (Excel)" not in page
 
 
 def test_second_month_with_history(tmp_path):
@@ -98,11 +125,54 @@ def test_second_month_with_history(tmp_path):
     db = tmp_path / "cli-history.sqlite"
     app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
     cli_check([OCTOBER / name], "2026-10-31", tmp_path / "cli-oct", db)
-    web_oct = web_check(app, [OCTOBER / name], "2026-10-31", record=True)
+    web_oct, _ = web_check(app, [OCTOBER / name], "2026-10-31", record=True)
     assert_same_files(tmp_path / "cli-oct", web_oct)
     output = cli_check([NOVEMBER / name], "2026-11-30", tmp_path / "cli-nov", db)
     assert "History: recorded 2026-11" in output
-    web_nov = web_check(app, [NOVEMBER / name], "2026-11-30", record=True)
+    web_nov, page = web_check(app, [NOVEMBER / name], "2026-11-30", record=True)
     assert (tmp_path / "cli-nov" / "since-last-month.csv").is_file()
     assert b'id="since-last-month"' in (web_nov / "send-manager-report.html").read_bytes()
     assert_same_files(tmp_path / "cli-nov", web_nov)
+    assert "Recorded in the history as November 2026." in page and "Changes since last month (CSV)" in page
+
+
+def test_a_history_that_cannot_be_read_stops_both_before_anything_is_written(tmp_path):
+    source = [OCTOBER / "sen2_2026.xml"]
+    bad = tmp_path / "web" / "sendcheck-history.sqlite"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not a database at all" * 100)
+    result = CliRunner().invoke(main, ["check", *map(str, source), "--as-at", "2026-10-31", "--out",
+                                       str(tmp_path / "cli"), "--record", "--db", str(bad)])
+    assert result.exit_code == 2 and "not a sendcheck history database" in result.output
+    assert not (tmp_path / "cli" / "findings.csv").exists()
+    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    client = app.test_client()
+    files = [(io.BytesIO(p.read_bytes()), p.name) for p in source]
+    url = client.post("/runs", data={"csrf_token": _token(client), "as_at": "31/10/2026", "profile": "auto",
+                                     "record_history": "1", "extract": files},
+                      content_type="multipart/form-data").headers["Location"]
+    app.extensions["sendcheck_runs"].futures[url.rsplit("/", 1)[1]].result()
+    page = client.get(url).data.decode()
+    assert "The check could not be finished" in page and "not a sendcheck history database" in page
+    assert str(tmp_path) not in page
+
+
+def test_a_month_that_cannot_be_recorded_still_has_its_reports(tmp_path, monkeypatch):
+    """Every file is written before the month is recorded: the command says what failed (exit 2); the web app
+    shows the reports with a note."""
+    from checker.history import HistoryError
+    from checker.history.store import Store
+
+    def refuse(self, *args, **kwargs):
+        raise HistoryError("the history database is locked by another program.")
+
+    monkeypatch.setattr(Store, "record", refuse)
+    source = [OCTOBER / "sen2_2026.xml"]
+    result = CliRunner().invoke(main, ["check", *map(str, source), "--as-at", "2026-10-31", "--out",
+                                       str(tmp_path / "cli"), "--record", "--db", str(tmp_path / "h.sqlite")])
+    assert result.exit_code == 2 and "locked by another program" in result.output
+    assert (tmp_path / "cli" / "send-manager-report.html").exists()
+    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    web, page = web_check(app, source, "2026-10-31", record=True)
+    assert_same_files(tmp_path / "cli", web)
+    assert "Not recorded in the history: the history database is locked by another program." in page
