@@ -125,7 +125,8 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     from .accounting import format_accounting, format_reading
     from .history import HistoryError
     from .result import counts
-    from .run import OutputExists, check as run_check, refuse_overwrite, write
+    from .run import OutputExists, refuse_overwrite, write
+    from .run import check as run_check
 
     as_at_date = _as_at(as_at)
     settings = _settings(pairs)

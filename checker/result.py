@@ -50,7 +50,7 @@ def counts(result: RunResult) -> dict:
     by_status = status.value_counts()
     severity = issue_counts(issues)
     return {
-        "checks": int(len(f)),
+        "checks": len(f),
         "records": int(_column(f, "record_id").nunique()),
         "breaches": int(breach.sum()),
         "must_breaches": int((must & breach).sum()),
@@ -58,7 +58,7 @@ def counts(result: RunResult) -> dict:
         "should_breaches": int((strength.eq("should") & breach).sum()),
         "due_soon": int(status.eq("due_soon").sum()),
         "by_status": {s: int(by_status.get(s, 0)) for s in STATUSES},
-        "data_issues": int(len(issues)),
+        "data_issues": len(issues),
         "errors": severity["error"],
         "queries": severity["query"],
         "not_evaluated": len(result.not_evaluated),

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
 from .dataset import ISSUE_COLUMNS, Dataset
-from .model import TABLES
 from .engine.evaluate import evaluate
 from .engine.rules import Rule, load_rules
 from .engine.views import build_views
+from .model import TABLES
 from .result import RunResult
 from .settings import Settings
 from .writing import NotRecorded, OutputExists, Recorded, Written, refuse_overwrite, write

@@ -9,10 +9,10 @@ person should be told; how it is told (the terminal, a web page) is the caller's
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .history.store import DEFAULT_NAME, HistoryError
 from .result import RunResult
@@ -149,6 +149,4 @@ def _since_last_month(result: RunResult, db: Path, out_dir: Path, done: Written)
 
 def _month_words(month: str) -> str:
     """"2026-10" as "October 2026"."""
-    import datetime as dt
-
     return dt.date.fromisoformat(month + "-01").strftime("%B %Y")

@@ -183,8 +183,8 @@ class Runs:
             self.update(run_id, status="failed", error=_plain(str(exc), folder))
         except HistoryError as exc:
             self.update(run_id, status="failed", error=f"The month-by-month history could not be read, so no "
-                        f"reports were written: {_plain(str(exc), self.data_dir)} Untick \"Record this check\" to "
-                        "check without it.")
+                        f"reports were written: {_plain(str(exc), self.data_dir)} To check without it, start a new "
+                        "check and untick \"Record this check in the month-by-month history\".")
         except Exception as exc:  # noqa: BLE001 - the person gets a message, the log gets the traceback
             log.exception("check %s failed", run_id)
             self.update(run_id, status="failed", error=f"An unexpected problem stopped the check "
