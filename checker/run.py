@@ -8,8 +8,8 @@ web app run and write exactly what a SEND manager runs.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
