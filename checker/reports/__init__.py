@@ -107,6 +107,6 @@ def too_big_for_workbooks(result) -> bool:
 
     No LA comes near this (a 25,000-plan LA has about 160,000 findings); a national or multi-LA run does, and
     there a person-level workbook of several million rows is for no one to read, takes longer to write than the
-    whole check, and doubles the memory a run needs. The CLI then leaves the two person-level workbooks out
-    unless they are asked for by name, and says so; findings.csv holds every finding either way."""
+    whole check, and doubles the memory a run needs. :func:`checker.run.write` then leaves the two person-level
+    workbooks out unless they are asked for by name, and says so; findings.csv holds every finding either way."""
     return len(result.findings) > WORKBOOK_FINDINGS_LIMIT
