@@ -1,8 +1,8 @@
 """Clock facts for one rule over a whole subject frame: start, deadline, stop and exceptions.
 
-This is the date arithmetic the rule files describe, done with pandas over whole columns. Both evaluators (the
-durable_rules engine of record and the vectorised one) classify the same facts, so they cannot disagree about a
-date.
+The clock the rule files describe, worked out with pandas over whole columns: each deadline kind's arithmetic is
+declared in ``engine/vocabulary.py`` and done by ``checker/calendar.py``. Both evaluators (the durable_rules
+engine of record and the vectorised one) classify the same facts, so they cannot disagree about a date.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 A rule is data (id, title, strength, who owes it, clock start, deadline, clock stop, exceptions, effective
 dates, legal source, action). This module reads and validates the YAML so that a mistake in a rule file is
-reported when the rules load, as "reviews.yaml, rule REVIEW-12M: clock.deadline: unknown deadline kind 'week';
-did you mean 'weeks'?", rather than surfacing as a wrong finding. A field name is checked against the fields the
-rule's subject view holds (``engine/views.py``): a misspelt one would otherwise make the rule silently never
-apply. Deadline kinds and condition operators are checked by their declarations in ``engine/vocabulary.py``.
-Adding a rule of an existing shape needs no Python.
+reported when the rules load, as "reviews.yaml, rule REVIEW-DECISION-4W: clock.start: unknown field
+'meeting_dat' for subject review; did you mean 'meeting_date'?", rather than surfacing as a wrong finding. A
+field name is checked against the fields the rule's subject view holds (``engine/views.py``): a misspelt one
+would otherwise make the rule silently never apply. Deadline kinds and condition operators are checked by
+their declarations in ``engine/vocabulary.py``. Adding a rule of an existing shape needs no Python.
 """
 
 from __future__ import annotations
@@ -285,3 +285,23 @@ def load_rules(directory: Path | None = None) -> list[Rule]:
             seen[rule.id] = path.name
             rules.append(rule)
     return rules
+
+
+def readme_with_generated_sections(text: str) -> str:
+    """rules/README.md's text with its generated sections (the rule language from ``engine/vocabulary.py``, the
+    subjects from ``engine/views.py``) replaced by what the declarations say now, so the README cannot drift."""
+    from .views import SUBJECTS_END, SUBJECTS_START, subjects_markdown
+
+    for start, end, body in ((vocabulary.README_START, vocabulary.README_END, vocabulary.rule_language_markdown()),
+                             (SUBJECTS_START, SUBJECTS_END, subjects_markdown())):
+        if start not in text or end not in text:
+            raise ValueError(f"rules/README.md has lost its marker {start if start not in text else end}")
+        head, rest = text.split(start, 1)
+        text = head + body + rest.split(end, 1)[1]
+    return text
+
+
+def update_rules_readme(path: Path | None = None) -> None:
+    """Rewrite the generated sections of rules/README.md (run after changing a kind, an operator or a view)."""
+    path = Path(path or Path(RULES_DIR) / "README.md")
+    path.write_text(readme_with_generated_sections(path.read_text(encoding="utf-8")), encoding="utf-8")

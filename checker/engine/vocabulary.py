@@ -40,11 +40,9 @@ def as_list(value) -> list:
 
 
 def suggest(name, known) -> str:
-    """"; did you mean 'x'?" for the closest known names (difflib), or "" when nothing is close."""
-    close = difflib.get_close_matches(str(name), sorted(known), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    """"; did you mean 'x'?" for the closest known name (difflib), or "" when nothing is close."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def field_dates(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -132,8 +130,9 @@ def _fixed_due(spec: dict, start: pd.Series, frame: pd.DataFrame, settings: Sett
 
 
 def _fixed_step(spec: dict, settings: Settings) -> str:
+    before = "before it" if spec.get("before", True) else "on or before it"
     return (f"fixed date {spec['fixed']} of the year in {spec['year_field']}"
-            f" ({'before it' if spec.get('before', True) else 'on or before it'}, reading {settings.before_fixed_date})")
+            f" ({before}, reading {settings.before_fixed_date})")
 
 
 def _flag(value) -> str | None:
@@ -180,7 +179,8 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         due=lambda spec, start, frame, s: calendar.add_working_days(
             start, int(spec["working_days_beginning_with"]), beginning_with=True),
         step=lambda spec, s: f"+ {spec['working_days_beginning_with']} working days beginning with that day",
-        examples=(DueExample({"working_days_beginning_with": 15}, "2025-04-14", "2025-05-06"),),
+        # over Good Friday, Easter Monday and the early May bank holiday
+        examples=(DueExample({"working_days_beginning_with": 15}, "2025-04-14", "2025-05-07"),),
     ),
     DeadlineKind(
         "months", "{months: N}",
@@ -256,14 +256,16 @@ def deadline_problem(spec) -> str | None:
     if not kinds and spec:
         options = {key for kind in DEADLINE_KINDS.values() for key in kind.options}
         unknown = next((k for k in spec if k not in options), next(iter(spec)))
-        return f"unknown deadline kind {unknown!r}{suggest(unknown, DEADLINE_KINDS)} (kinds: {', '.join(DEADLINE_KINDS)})"
+        return (f"unknown deadline kind {unknown!r}{suggest(unknown, DEADLINE_KINDS)}"
+                f" (kinds: {', '.join(DEADLINE_KINDS)})")
     if len(kinds) != 1:
         return f"deadline {spec!r} needs exactly one of {', '.join(DEADLINE_KINDS)}"
     kind = DEADLINE_KINDS[kinds[0]]
     for key in spec:
         if key != kind.name and key not in kind.options:
             allowed = [kind.name, *kind.options]
-            return f"unknown key {key!r} in a {kind.name} deadline{suggest(key, allowed)} (it takes {', '.join(allowed)})"
+            return (f"unknown key {key!r} in a {kind.name} deadline{suggest(key, allowed)}"
+                    f" (it takes {', '.join(allowed)})")
     problem = kind.check(spec[kind.name])
     if problem:
         return f"{kind.name} {problem}"
@@ -592,6 +594,10 @@ def _example_words(ex: DueExample) -> str:
 def rule_language_markdown() -> str:
     """The "Deadline vocabulary" and "Condition vocabulary" sections of rules/README.md, from the declarations."""
     lines = [README_START, "", "### Deadline vocabulary", "",
+             "Deadline kinds and condition operators are declared in `checker/engine/vocabulary.py`, which this "
+             "section is generated from: a new one is one declaration there, with worked examples the tests run "
+             "through both engines. A rule file using an unknown kind, operator or key is refused when the rules "
+             "load.", "",
              "| spec | last permissible day | worked example |", "|---|---|---|"]
     for kind in DEADLINE_KINDS.values():
         lines.append(f"| `{kind.written}` | {kind.last_day} | {_example_words(kind.examples[0])} |")
