@@ -27,4 +27,5 @@ def test_the_rules_readme_describes_the_declared_vocabulary_and_subjects():
 
     readme = (ROOT / "rules" / "README.md").read_text(encoding="utf-8")
     assert readme == readme_with_generated_sections(readme), (
-        'run: python -c "from checker.engine.rules import update_rules_readme; update_rules_readme()"')
+        'run: python -c "from checker.engine.rules import update_rules_readme; '
+        'update_rules_readme(\'rules/README.md\')"')

@@ -301,7 +301,8 @@ def readme_with_generated_sections(text: str) -> str:
     return text
 
 
-def update_rules_readme(path: Path | None = None) -> None:
-    """Rewrite the generated sections of rules/README.md (run after changing a kind, an operator or a view)."""
-    path = Path(path or Path(RULES_DIR) / "README.md")
+def update_rules_readme(path: str | Path) -> None:
+    """Rewrite the generated sections of a checkout's rules/README.md (run from the checkout after changing a
+    kind, an operator or a view: ``update_rules_readme("rules/README.md")``)."""
+    path = Path(path)
     path.write_text(readme_with_generated_sections(path.read_text(encoding="utf-8")), encoding="utf-8")
