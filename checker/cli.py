@@ -241,7 +241,7 @@ def rules_list(rules_dir):
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
 def rules_show(rule_id, rules_dir):
     """The whole rule, in words."""
-    from .engine.explain import describe_deadline
+    from .engine.vocabulary import condition_words, deadline_step
 
     found = [r for r in _rules(rules_dir) if r.id.upper() == rule_id.upper()]
     if not found:
@@ -255,11 +255,11 @@ def rules_show(rule_id, rules_dir):
         f"  {'Statutory duty (must)' if r.strength == 'must' else 'Statutory guidance (should)'}, owed by {r.owed_by}; "
         f"family {r.family}; severity {r.severity}",
         f"  {r.description}",
-        f"  Applies to: each {r.applies_to}" + (" where " + "; ".join(_cond(c) for c in r.when) if r.when else ""),
+        f"  Applies to: each {r.applies_to}" + (" where " + "; ".join(condition_words(c) for c in r.when) if r.when else ""),
         f"  Clock starts: {_fields(r.clock['start'])}",
-        *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {describe_deadline(s, settings)}" for s in specs],
+        *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {deadline_step(s, settings)}" for s in specs],
         f"  Clock stops: {_fields(r.clock.get('stop')) or 'nothing recorded stops it: judged as at the run date'}",
-        f"  Exceptions: {'; '.join(c.get('label') or _cond(c) for c in r.exceptions) or 'none'}",
+        f"  Exceptions: {'; '.join(c.get('label') or condition_words(c) for c in r.exceptions) or 'none'}",
         f"  In force: from {r.effective_from or 'always'}" + (f" to {r.effective_to}" if r.effective_to else ""),
         f"  Source: {r.citation}",
         f"  Action: {r.action}",
@@ -274,13 +274,6 @@ def _fields(value) -> str:
     if not value:
         return ""
     return " or else ".join(value) if isinstance(value, list) else str(value)
-
-
-def _cond(c: dict) -> str:
-    if "any" in c:
-        return " or ".join(_cond(x) for x in c["any"])
-    op = next(k for k in c if k not in ("field", "label"))
-    return f"{c['field']} {op.replace('_', ' ')} {c[op]}"
 
 
 @main.command()

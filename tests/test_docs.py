@@ -18,3 +18,14 @@ def test_every_rule_is_listed_in_the_rules_readme():
     readme = (ROOT / "rules" / "README.md").read_text(encoding="utf-8")
     missing = [r.id for r in load_rules() if r.id not in readme]
     assert not missing, f"rules/README.md does not mention {missing}"
+
+
+def test_the_rules_readme_describes_the_declared_vocabulary_and_subjects():
+    """The deadline kinds, condition operators and subject fields in rules/README.md are generated from their
+    declarations (engine/vocabulary.py, engine/views.py), so the README cannot drift from what loads."""
+    from checker.engine.rules import readme_with_generated_sections
+
+    readme = (ROOT / "rules" / "README.md").read_text(encoding="utf-8")
+    assert readme == readme_with_generated_sections(readme), (
+        'run: python -c "from checker.engine.rules import update_rules_readme; '
+        'update_rules_readme(\'rules/README.md\')"')

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from checker.engine.evaluate import evaluate, findings_for
 from checker.engine.rules import load_rules
 from checker.engine.views import build_views
+from checker.engine.vocabulary import as_list, operator_of
 from checker.readers import load_inputs
 from checker.settings import Settings
 from rule_harness import record_frame
@@ -46,18 +47,19 @@ def test_two_runs_in_one_process_share_nothing(fixture_views):
 DATES = st.one_of(st.none(), st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2027, 12, 31)))
 
 
+def _leaves(conditions):
+    for cond in conditions:
+        op = operator_of(cond)
+        yield from ([(op, cond)] if op.on_field else _leaves(cond[op.name]))
+
+
 def _value_strategy(rule, name):
     codes = set()
-    for cond in rule.when + rule.exceptions:
-        for c in cond.get("any", [cond]):
-            if c.get("field") == name:
-                for op in ("in", "not_in"):
-                    codes.update(str(v) for v in c.get(op, []))
-                for op in ("equals", "not_equals"):
-                    if op in c:
-                        codes.add(str(c[op]))
-                if any(op in c for op in ("lt", "le", "gt", "ge")):
-                    return st.one_of(st.none(), st.integers(0, 30))
+    for op, c in _leaves(rule.when + rule.exceptions):
+        if c["field"] == name:
+            if op.numeric:
+                return st.one_of(st.none(), st.integers(0, 30))
+            codes.update(str(v) for v in as_list(c[op.name]) if not isinstance(v, bool))
     if name.endswith("_date") or name in ("review_clock_start",) or name == rule.clock.get("start"):
         return DATES
     return st.one_of(st.none(), st.sampled_from(sorted(codes | {"X", "1", "0"})))

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from durable import engine as durable_engine
 
-from . import conditions
+from . import vocabulary
 from .facts import Facts, day_number
-from .rules import Rule, condition_fields
+from .rules import Rule
+from .vocabulary import condition_fields
 
 STATUS_ORDER = ("excepted", "insufficient_data", "compliant", "late", "overdue", "due_soon", "pending")
 
@@ -88,20 +89,32 @@ def _status_conditions(rule: Rule) -> dict[str, list[dict]]:
 
 def durable_definition(rule: Rule, record_status) -> dict:
     """One durable_rules ruleset for a rule file entry: applicability AND (exception OR no-exception AND status)."""
-    when = [conditions.durable(c) for c in rule.when]
+    when = [vocabulary.durable(c) for c in rule.when]
     definition = {}
     if rule.exceptions:
         definition["excepted"] = {
-            "all": [{"m": {"$and": when + [{"$or": [conditions.durable(c) for c in rule.exceptions]}]}}],
+            "all": [{"m": {"$and": when + [{"$or": [vocabulary.durable(c) for c in rule.exceptions]}]}}],
             "run": lambda c: record_status(c.m.rid, "excepted"),
         }
-    no_exception = [conditions.durable_negate(c) for c in rule.exceptions]
+    no_exception = [vocabulary.durable_negated(c) for c in rule.exceptions]
     for status, conds in _status_conditions(rule).items():
         definition[status] = {
             "all": [{"m": {"$and": when + no_exception + conds}}],
             "run": (lambda s: (lambda c: record_status(c.m.rid, s)))(status),
         }
     return definition
+
+
+def fact_value(value, numeric: bool):
+    """A cell as a durable_rules fact value: None when missing, float for numeric fields, else stripped text."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if numeric:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return str(value).strip()
 
 
 class _IsolatedHost(durable_engine.Host):
@@ -132,7 +145,7 @@ def classify_durable(rule: Rule, frame: pd.DataFrame, facts_all: Facts, as_at, d
     due = day_number(facts_all.due_date)
     stop = day_number(facts_all.stopped_date)
     fields = sorted({f for c in rule.when + rule.exceptions for f in condition_fields(c)})
-    numeric = conditions.numeric_fields(rule.when + rule.exceptions)
+    numeric = vocabulary.numeric_fields(rule.when + rule.exceptions)
     columns = {f: (frame[f].tolist() if f in frame.columns else [None] * len(frame)) for f in fields}
     for pos in range(len(frame)):
         fact = {
@@ -143,7 +156,7 @@ def classify_durable(rule: Rule, frame: pd.DataFrame, facts_all: Facts, as_at, d
             "as_at": as_at_day, "soon": as_at_day + due_soon_days,
         }
         for f in fields:
-            fact[f] = conditions.fact_value(columns[f][pos], f in numeric)
+            fact[f] = fact_value(columns[f][pos], f in numeric)
         try:
             host.post(name, fact)
         except durable_engine.MessageNotHandledException:

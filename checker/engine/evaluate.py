@@ -10,6 +10,7 @@ import pandas as pd
 from ..result import FINDING_COLUMNS
 from ..settings import Settings
 from . import facts as clock
+from . import vocabulary
 from .classify import classify_durable, classify_vectorised
 from .rules import Rule
 from .views import build_views
@@ -91,7 +92,7 @@ def _sentences(rule: Rule, status: np.ndarray, start, due, stop, days_late, labe
     else:
         put("compliant", "done ", stop_t, ", on time (deadline ", due_t, ").")
         put("late", "done ", stop_t, ", ", late_t, " after the deadline of ", due_t, ".")
-        if "immediately" in str(rule.clock.get("deadline")):  # a standing duty: no deadline, just since when
+        if vocabulary.is_standing(rule.clock.get("deadline")):  # a standing duty: no deadline, just since when
             put("overdue", "not met as at the run date; required since ", due_t, " (", late_t, ").")
         else:
             put("overdue", "not done; the deadline of ", due_t, " passed ", late_t, " ago.")
@@ -110,7 +111,7 @@ def _notes(rule: Rule, status: np.ndarray, due, alt, stop, as_at) -> np.ndarray:
     hit = (pd.Series(status).isin(["compliant", "due_soon", "pending"]) & due.notna() & alt.notna() & (alt != due)
            & (alt < when) & (when <= due)).to_numpy()
     if hit.any():
-        counting = "Day-1" if "weeks" in str(rule.clock.get("deadline")) else "strict"
+        counting = vocabulary.other_counting(rule.clock.get("deadline"))
         alt_t = _date_text(alt)
         out[hit] = f"on time under the current reading, late under the other ({counting} counting: last day " + alt_t[hit] + ")"
     return out

@@ -10,10 +10,11 @@ import pandas as pd
 
 from .. import calendar
 from ..settings import Settings
-from . import conditions
+from . import vocabulary
 from .evaluate import findings_for
 from .facts import coalesce_dates
-from .rules import Rule, _as_list
+from .rules import Rule
+from .vocabulary import as_list, condition_words, deadline_step
 
 STATUS_WORDS = {
     "compliant": "ON TIME", "late": "LATE", "overdue": "OVERDUE", "due_soon": "DUE SOON", "pending": "NOT YET DUE",
@@ -38,47 +39,6 @@ def _holiday_note(value) -> str:
     if ts.weekday() >= 5:
         return "  a weekend: no roll-forward for this time limit"
     return ""
-
-
-def describe_deadline(spec: dict, settings: Settings) -> str:
-    if "weeks" in spec:
-        n = int(spec["weeks"])
-        if n < 0:
-            return f"- {-n} weeks ({-7 * n} days) before"
-        days = 7 * n - (1 if settings.day_one == "sector" else 0)
-        rule = "day of the event counted as day 1 (day_one=sector)" if settings.day_one == "sector" else \
-            "day of the event not counted (day_one=legal)"
-        return f"+ {n} weeks = {days} days, {rule}"
-    if "days" in spec:
-        return f"+ {spec['days']} days"
-    if "days_beginning_with" in spec:
-        return f"+ {spec['days_beginning_with']} days beginning with that day (it is day 1)"
-    if "working_days" in spec:
-        return f"+ {spec['working_days']} working days (no weekends or England and Wales bank holidays)"
-    if "working_days_beginning_with" in spec:
-        return f"+ {spec['working_days_beginning_with']} working days beginning with that day"
-    if "months" in spec:
-        return (f"+ {spec['months']} months, ending the day before the anniversary "
-                f"(month_end={settings.month_end} where the corresponding date does not exist)")
-    if "months_before" in spec:
-        return f"- {spec['months_before']} months (at least that long before)"
-    if "fixed" in spec:
-        return (f"fixed date {spec['fixed']} of the year in {spec['year_field']}"
-                f" ({'before it' if spec.get('before', True) else 'on or before it'}, reading {settings.before_fixed_date})")
-    if "field" in spec:
-        return f"due date recorded in {spec['field']}"
-    if "immediately" in spec:
-        return "immediately (the same day)"
-    return str(spec)
-
-
-def _condition_text(cond: dict, row: pd.Series) -> str:
-    if "any" in cond:
-        return " or ".join(_condition_text(c, row) for c in cond["any"])
-    value = row.get(cond["field"])
-    shown = "(blank)" if value is None or pd.isna(value) else str(value)
-    op = next(k for k in cond if k not in ("field", "label"))
-    return f"{cond['field']} = {shown} ({op.replace('_', ' ')} {cond[op]})"
 
 
 def match_records(frame: pd.DataFrame, record: str) -> pd.DataFrame:
@@ -107,23 +67,23 @@ def explain(rule: Rule, frame: pd.DataFrame, record: str, as_at, settings: Setti
         lines = [head, f"  {rule.title}  [{rule.strength}; owed by {rule.owed_by}]"]
         if found.empty:
             why = "not in force on that date" if not rule.in_force(pd.Timestamp(as_at).date()) else \
-                "; ".join(_condition_text(c, row) for c in rule.when if not conditions.mask(c, one).iloc[0])
+                "; ".join(condition_words(c, row) for c in rule.when if not vocabulary.mask(c, one).iloc[0])
             lines.append(f"  does not apply: {why}")
             texts.append("\n".join(lines))
             continue
         f = found.iloc[0]
         if rule.when:
-            lines.append("  applies because   " + "; ".join(_condition_text(c, row) for c in rule.when))
-        start_fields = _as_list(rule.clock["start"])
+            lines.append("  applies because   " + "; ".join(condition_words(c, row) for c in rule.when))
+        start_fields = as_list(rule.clock["start"])
         used = next((n for n in start_fields if n in one.columns and coalesce_dates(one, n).notna().iloc[0]), start_fields[0])
         lines.append(f"  clock starts      {_d(f['clock_start'])}   ({used})")
         spec = rule.clock.get("deadline") or rule.clock.get("earliest")
         word = "earliest permitted day" if rule.is_window else "deadline"
-        for one_spec in _as_list(spec):
-            lines.append(f"  {describe_deadline(one_spec, settings)}")
+        for one_spec in as_list(spec):
+            lines.append(f"  {deadline_step(one_spec, settings)}")
         lines.append(f"  {word:<17} {_d(f['due_date'])}{_holiday_note(f['due_date'])}")
         if rule.clock.get("stop"):
-            lines.append(f"  clock stopped     {_d(f['stopped_date'])}   ({', '.join(_as_list(rule.clock['stop']))})")
+            lines.append(f"  clock stopped     {_d(f['stopped_date'])}   ({', '.join(as_list(rule.clock['stop']))})")
         lines.append(f"  as at             {_d(as_at)}")
         if rule.exceptions:
             lines.append(f"  exception         {f['exception'] if isinstance(f['exception'], str) else 'none recorded'}")

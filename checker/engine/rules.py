@@ -2,32 +2,48 @@
 
 A rule is data (id, title, strength, who owes it, clock start, deadline, clock stop, exceptions, effective
 dates, legal source, action). This module reads and validates the YAML so that a mistake in a rule file is
-reported as "rules/reviews.yaml, rule REVIEW-12M: deadline: unknown kind 'weeks_'" rather than surfacing as a
-wrong finding. Adding a rule of an existing shape needs no Python.
+reported when the rules load, as "reviews.yaml, rule REVIEW-DECISION-4W: clock.start: unknown field
+'meeting_dat' for subject review; did you mean 'meeting_date'?", rather than surfacing as a wrong finding. A
+field name is checked against the fields the rule's subject view holds (``engine/views.py``): a misspelt one
+would otherwise make the rule silently never apply. Deadline kinds and condition operators are checked by
+their declarations in ``engine/vocabulary.py``. Adding a rule of an existing shape needs no Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
 
 from .. import resources
+from ..result import STATUSES
+from ..settings import CHOICES, Settings
+from . import vocabulary
+from .vocabulary import as_list, condition_fields, suggest
+from .views import SUBJECTS
 
 STRENGTHS = ("must", "should")
 SEVERITIES = ("high", "medium", "low")
-DEADLINE_KINDS = ("weeks", "days", "days_beginning_with", "working_days", "working_days_beginning_with", "months",
-                  "months_before", "fixed", "field", "immediately")
-CONDITION_OPS = ("in", "not_in", "equals", "not_equals", "present", "lt", "le", "gt", "ge", "any")
+REQUIRED_KEYS = ("id", "title", "description", "strength", "owed_by", "applies_to", "clock", "source", "action")
+RULE_KEYS = REQUIRED_KEYS + ("when", "exceptions", "effective", "severity", "notes", "examples")
+FILE_KEYS = ("family", "title", "rules")
+CLOCK_KEYS = ("start", "deadline", "earliest", "stop")
+EFFECTIVE_KEYS = ("from", "to")
+EXAMPLE_KEYS = ("name", "as_at", "record", "expect", "settings")
+EXAMPLE_OUTCOMES = STATUSES + ("not_applicable",)
 
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
 
 
 class RuleFileError(Exception):
-    """A rule file is malformed; the message names the file, the rule and the key."""
+    """A rule file is malformed; the message names the file, the rule and the key (also kept as attributes)."""
+
+    def __init__(self, message: str, *, file: str = "", rule: str = "", key: str = ""):
+        super().__init__(message)
+        self.file, self.rule, self.key = file, rule, key
 
 
 @dataclass(frozen=True)
@@ -69,44 +85,27 @@ class Rule:
 
     def fields_used(self) -> list[str]:
         """Every canonical/view field the rule reads, for explain and for building durable facts."""
-        names: list[str] = []
-
-        def add(value):
-            if isinstance(value, str):
-                names.append(value)
-            elif isinstance(value, list | tuple):
-                for v in value:
-                    add(v)
-
-        add(self.clock.get("start"))
-        add(self.clock.get("stop"))
-        for spec in _as_list(self.clock.get("deadline")) + _as_list(self.clock.get("earliest")):
-            if "field" in spec:
-                add(spec["field"])
-            if "year_field" in spec:
-                add(spec["year_field"])
+        names = as_list(self.clock.get("start")) + as_list(self.clock.get("stop"))
+        for spec in as_list(self.clock.get("deadline")) + as_list(self.clock.get("earliest")):
+            names += vocabulary.deadline_fields(spec)
         for cond in self.when + self.exceptions:
-            names.extend(condition_fields(cond))
-        seen: list[str] = []
-        for n in names:
-            if n not in seen:
-                seen.append(n)
-        return seen
+            names += condition_fields(cond)
+        return list(dict.fromkeys(names))
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+class _Where:
+    """The place in a rule file a problem is about: file, rule and key, for RuleFileError."""
+
+    def __init__(self, path: Path, rule: str = ""):
+        self.file, self.rule = path.name, rule
+
+    def error(self, key: str, problem: str) -> RuleFileError:
+        place = f"{self.file}, rule {self.rule}" if self.rule else self.file
+        return RuleFileError(f"{place}: {key}: {problem}" if key else f"{place}: {problem}",
+                             file=self.file, rule=self.rule, key=key)
 
 
-def condition_fields(cond: dict) -> list[str]:
-    if "any" in cond:
-        return [f for c in cond["any"] for f in condition_fields(c)]
-    return [cond["field"]]
-
-
-def _date(value, where: str) -> dt.date | None:
+def _date(value, where: _Where, key: str) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.date):
@@ -114,62 +113,130 @@ def _date(value, where: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise RuleFileError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise where.error(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _check_condition(cond, where: str) -> None:
-    if not isinstance(cond, dict):
-        raise RuleFileError(f"{where}: a condition must be a mapping, got {cond!r}")
-    if "any" in cond:
-        for c in cond["any"]:
-            _check_condition(c, where)
+def _check_keys(mapping, allowed, where: _Where, key: str, what: str) -> None:
+    if not isinstance(mapping, dict):
+        raise where.error(key, f"{what} must be a mapping, got {mapping!r}")
+    for name, value in mapping.items():
+        if name not in allowed:
+            hint = suggest(name, allowed)
+            if value is None and " " in str(name):  # {name: late, over a weekend, ...} splits the name in two
+                hint += "; a comma inside unquoted text starts a new key: put the text in quotes"
+            raise where.error(key, f"unknown key {name!r} in {what}{hint} (keys: {', '.join(allowed)})")
+
+
+def _check_field(name, subject: str, where: _Where, key: str) -> None:
+    """A field name must be one the subject's view holds; otherwise the rule would silently never apply."""
+    known = SUBJECTS[subject].fields()
+    if not isinstance(name, str):
+        raise where.error(key, f"{name!r} is not a field name")
+    if name in known:
         return
-    if "field" not in cond:
-        raise RuleFileError(f"{where}: condition {cond!r} has no 'field'")
-    ops = [k for k in cond if k in CONDITION_OPS]
-    if len(ops) != 1:
-        raise RuleFileError(f"{where}: condition on {cond['field']!r} needs exactly one of {', '.join(CONDITION_OPS)}")
-    unknown = set(cond) - {"field", "label", *CONDITION_OPS}
-    if unknown:
-        raise RuleFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} in condition on {cond['field']!r}")
+    hint = suggest(name, known)
+    elsewhere = sorted(s for s, subj in SUBJECTS.items() if name in subj.fields())
+    if elsewhere:
+        hint += f" ({name!r} is a field of {', '.join(elsewhere)}, not of {subject})"
+    if not hint:
+        hint = "; rules/README.md lists the fields of each subject"
+    raise where.error(key, f"unknown field {name!r} for subject {subject}{hint}")
 
 
-def _check_deadline(spec, where: str) -> None:
-    for one in _as_list(spec):
-        if not isinstance(one, dict):
-            raise RuleFileError(f"{where}: deadline must be a mapping such as {{weeks: 20}}, got {one!r}")
-        kinds = [k for k in one if k in DEADLINE_KINDS]
-        if len(kinds) != 1:
-            raise RuleFileError(f"{where}: deadline {one!r} needs exactly one of {', '.join(DEADLINE_KINDS)}")
-        if kinds[0] == "fixed" and "year_field" not in one:
-            raise RuleFileError(f"{where}: a fixed-date deadline needs year_field (e.g. transfer_year)")
+def _check_conditions(conditions, subject: str, where: _Where, key: str) -> tuple[dict, ...]:
+    if conditions is None:
+        return ()
+    if not isinstance(conditions, list):
+        raise where.error(key, f"must be a list of conditions, got {conditions!r}")
+    for cond in conditions:
+        problem = vocabulary.condition_problem(cond)
+        if problem:
+            raise where.error(key, problem)
+        for name in condition_fields(cond):
+            _check_field(name, subject, where, key)
+    return tuple(conditions)
 
 
-REQUIRED_KEYS = ("id", "title", "description", "strength", "owed_by", "applies_to", "clock", "source", "action")
+def _check_clock(clock, subject: str, where: _Where) -> dict:
+    _check_keys(clock, CLOCK_KEYS, where, "clock", "the clock")
+    if "start" not in clock:
+        raise where.error("clock", "needs a start field")
+    if ("deadline" in clock) == ("earliest" in clock):
+        raise where.error("clock", "needs exactly one of deadline or earliest")
+    for part in ("start", "stop"):
+        if part in clock and not as_list(clock[part]):
+            raise where.error(f"clock.{part}", "needs a field or a list of fields")
+        for name in as_list(clock.get(part)):
+            _check_field(name, subject, where, f"clock.{part}")
+    part = "deadline" if "deadline" in clock else "earliest"
+    specs = as_list(clock[part])
+    if not specs:
+        raise where.error(f"clock.{part}", "needs a deadline such as {weeks: 20}")
+    for spec in specs:
+        problem = vocabulary.deadline_problem(spec)
+        if problem:
+            raise where.error(f"clock.{part}", problem)
+        for name in vocabulary.deadline_fields(spec):
+            _check_field(name, subject, where, f"clock.{part}")
+    return dict(clock)
+
+
+_SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def _check_examples(examples, subject: str, where: _Where) -> tuple[dict, ...]:
+    """Worked examples are run by the tests: a misspelt record field would make an example test nothing."""
+    if examples is None:
+        return ()
+    if not isinstance(examples, list):
+        raise where.error("examples", f"must be a list, got {examples!r}")
+    for i, example in enumerate(examples, 1):
+        name = example.get("name", i) if isinstance(example, dict) else i
+        key = f"examples[{name}]" if isinstance(name, int) else f"examples ({name!r})"
+        _check_keys(example, EXAMPLE_KEYS, where, key, "an example")
+        if example.get("expect") not in EXAMPLE_OUTCOMES:
+            raise where.error(key, f"expect must be one of {', '.join(EXAMPLE_OUTCOMES)}, got "
+                                   f"{example.get('expect')!r}{suggest(example.get('expect'), EXAMPLE_OUTCOMES)}")
+        _date(example.get("as_at"), where, f"{key}.as_at")
+        if not example.get("as_at"):
+            raise where.error(key, "needs as_at (the run date of the example)")
+        record = example.get("record") or {}
+        if not isinstance(record, dict):
+            raise where.error(f"{key}.record", f"must be a mapping of field: value, got {record!r}")
+        for field_name in record:
+            _check_field(field_name, subject, where, f"{key}.record")
+        chosen = example.get("settings") or {}
+        _check_keys(chosen, _SETTING_NAMES, where, f"{key}.settings", "the settings")
+        for setting, value in chosen.items():
+            if setting in CHOICES and value not in CHOICES[setting]:
+                raise where.error(f"{key}.settings", f"{setting} must be one of {', '.join(CHOICES[setting])}, "
+                                                      f"got {value!r}")
+    return tuple(examples)
 
 
 def _build_rule(raw: dict, family: str, path: Path) -> Rule:
+    if not isinstance(raw, dict):
+        raise _Where(path).error("rules", f"each rule must be a mapping, got {raw!r}")
     rid = raw.get("id", "?")
-    where = f"{path.name}, rule {rid}"
+    where = _Where(path, str(rid))
+    _check_keys(raw, RULE_KEYS, where, "", "a rule")
     missing = [k for k in REQUIRED_KEYS if not raw.get(k)]
     if missing:
-        raise RuleFileError(f"{where}: missing {', '.join(missing)}")
+        raise where.error("", f"missing {', '.join(missing)}")
     if raw["strength"] not in STRENGTHS:
-        raise RuleFileError(f"{where}: strength must be must or should, got {raw['strength']!r}")
+        raise where.error("strength", f"must be must or should, got {raw['strength']!r}")
     severity = raw.get("severity", "high" if raw["strength"] == "must" else "medium")
     if severity not in SEVERITIES:
-        raise RuleFileError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
-    clock = raw["clock"]
-    if not isinstance(clock, dict) or "start" not in clock:
-        raise RuleFileError(f"{where}: clock needs a start field")
-    if ("deadline" in clock) == ("earliest" in clock):
-        raise RuleFileError(f"{where}: clock needs exactly one of deadline or earliest")
-    _check_deadline(clock.get("deadline") or clock.get("earliest"), f"{where}: clock")
-    for cond in raw.get("when") or []:
-        _check_condition(cond, f"{where}: when")
-    for cond in raw.get("exceptions") or []:
-        _check_condition(cond, f"{where}: exceptions")
+        raise where.error("severity", f"must be one of {', '.join(SEVERITIES)}")
+    subject = str(raw["applies_to"])
+    if subject not in SUBJECTS:
+        raise where.error("applies_to", f"unknown subject {subject!r}{suggest(subject, SUBJECTS)}"
+                                        f" (subjects: {', '.join(SUBJECTS)})")
+    clock = _check_clock(raw["clock"], subject, where)
+    when = _check_conditions(raw.get("when"), subject, where, "when")
+    exceptions = _check_conditions(raw.get("exceptions"), subject, where, "exceptions")
     effective = raw.get("effective") or {}
+    _check_keys(effective, EFFECTIVE_KEYS, where, "effective", "effective")
     source = raw["source"]
     return Rule(
         id=str(rid),
@@ -178,16 +245,16 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
         family=family,
         strength=raw["strength"],
         owed_by=str(raw["owed_by"]),
-        applies_to=str(raw["applies_to"]),
+        applies_to=subject,
         severity=severity,
         source=tuple(source if isinstance(source, list) else [source]),
         action=" ".join(str(raw["action"]).split()),
-        clock=dict(clock),
-        when=tuple(raw.get("when") or ()),
-        exceptions=tuple(raw.get("exceptions") or ()),
-        effective_from=_date(effective.get("from"), f"{where}: effective.from"),
-        effective_to=_date(effective.get("to"), f"{where}: effective.to"),
-        examples=tuple(raw.get("examples") or ()),
+        clock=clock,
+        when=when,
+        exceptions=exceptions,
+        effective_from=_date(effective.get("from"), where, "effective.from"),
+        effective_to=_date(effective.get("to"), where, "effective.to"),
+        examples=_check_examples(raw.get("examples"), subject, where),
         notes=" ".join(str(raw.get("notes", "")).split()),
         file=path.name,
     )
@@ -204,13 +271,38 @@ def load_rules(directory: Path | None = None) -> list[Rule]:
         try:
             doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except yaml.YAMLError as exc:
-            raise RuleFileError(f"{path.name}: not valid YAML: {exc}") from None
+            raise RuleFileError(f"{path.name}: not valid YAML: {exc}", file=path.name) from None
         if not isinstance(doc, dict) or "rules" not in doc or "family" not in doc:
-            raise RuleFileError(f"{path.name}: expected a mapping with 'family' and 'rules'")
+            raise RuleFileError(f"{path.name}: expected a mapping with 'family' and 'rules'", file=path.name)
+        _check_keys(doc, FILE_KEYS, _Where(path), "", "the file")
+        if not isinstance(doc["rules"], list):
+            raise _Where(path).error("rules", "must be a list of rules")
         for raw in doc["rules"]:
             rule = _build_rule(raw, str(doc["family"]), path)
             if rule.id in seen:
-                raise RuleFileError(f"{path.name}: rule id {rule.id} already defined in {seen[rule.id]}")
+                raise RuleFileError(f"{path.name}: rule id {rule.id} already defined in {seen[rule.id]}",
+                                    file=path.name, rule=rule.id, key="id")
             seen[rule.id] = path.name
             rules.append(rule)
     return rules
+
+
+def readme_with_generated_sections(text: str) -> str:
+    """rules/README.md's text with its generated sections (the rule language from ``engine/vocabulary.py``, the
+    subjects from ``engine/views.py``) replaced by what the declarations say now, so the README cannot drift."""
+    from .views import SUBJECTS_END, SUBJECTS_START, subjects_markdown
+
+    for start, end, body in ((vocabulary.README_START, vocabulary.README_END, vocabulary.rule_language_markdown()),
+                             (SUBJECTS_START, SUBJECTS_END, subjects_markdown())):
+        if start not in text or end not in text:
+            raise ValueError(f"rules/README.md has lost its marker {start if start not in text else end}")
+        head, rest = text.split(start, 1)
+        text = head + body + rest.split(end, 1)[1]
+    return text
+
+
+def update_rules_readme(path: str | Path) -> None:
+    """Rewrite the generated sections of a checkout's rules/README.md (run from the checkout after changing a
+    kind, an operator or a view: ``update_rules_readme("rules/README.md")``)."""
+    path = Path(path)
+    path.write_text(readme_with_generated_sections(path.read_text(encoding="utf-8")), encoding="utf-8")
