@@ -18,3 +18,18 @@ def test_every_rule_is_listed_in_the_rules_readme():
     readme = (ROOT / "rules" / "README.md").read_text(encoding="utf-8")
     missing = [r.id for r in load_rules() if r.id not in readme]
     assert not missing, f"rules/README.md does not mention {missing}"
+
+
+def test_data_quality_page_is_generated_from_the_registry(tmp_path):
+    from click.testing import CliRunner
+
+    from checker.cli import main
+    from checker.quality import catalogue_markdown
+
+    page = (ROOT / "docs" / "data-quality.md").read_text(encoding="utf-8")
+    assert page == catalogue_markdown(), "run: sendcheck data-checks --write docs/data-quality.md"
+    target = tmp_path / "data-quality.md"
+    assert CliRunner().invoke(main, ["data-checks", "--write", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == page
+    listed = CliRunner().invoke(main, ["data-checks"]).output
+    assert "DATE-NOT-A-DATE" in listed and "PLACEMENT-MISSING" in listed

@@ -335,13 +335,6 @@ def test_catalogue_lists_every_check_with_source():
     assert all(f"`{c['issue_id']}`" in text for c in cat)
 
 
-def test_docs_page_is_the_generated_catalogue():
-    from pathlib import Path
-
-    page = Path(__file__).resolve().parent.parent / "docs" / "data-quality.md"
-    assert page.read_text(encoding="utf-8") == catalogue_markdown(), "regenerate docs/data-quality.md"
-
-
 def test_no_rank_column_at_all_is_one_table_query_and_taken_as_primary():
     _, result = run({("sen_need", 0): {"sen_type_rank": None}, ("plan_detail", 0): {"placement_rank": None}})
     ranks = [i for i in result.issues if i.issue_id == "RANK-MISSING"]

@@ -79,12 +79,17 @@ def registered(issue_id: str) -> Check | None:
     return REGISTRY.get(issue_id)
 
 
+_LOADED: list[bool] = []
+
+
 def load_all() -> dict[str, Check]:
     """Import every module of the declaring packages, so that every check is registered; the registry."""
-    for package_name in DECLARING_PACKAGES:
-        package = importlib.import_module(package_name)
-        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
-            importlib.import_module(info.name)
+    if not _LOADED:
+        for package_name in DECLARING_PACKAGES:
+            package = importlib.import_module(package_name)
+            for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+                importlib.import_module(info.name)
+        _LOADED.append(True)
     return REGISTRY
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from ..dataset import QUERY, DataIssue
 from ..model import DATE, FLAG, INT, PROVENANCE, TABLES
 from ..quality.registry import check
-from .convert import Cells, clean_text, convert, parse_dates  # noqa: F401  (clean_text: used by both readers)
+from .convert import Cells, clean_text, convert
 
 SEN2_DUPLICATE_ID = check(
     "SEN2-DUPLICATE-ID", QUERY,

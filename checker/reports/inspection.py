@@ -289,9 +289,22 @@ def public_plans(plans: pd.DataFrame, dataset) -> pd.DataFrame:
 
 
 def check_counts(plans: pd.DataFrame) -> list[dict]:
+    """Children per Annex A check, with the ids behind each (so every entry can be found in data_issues.csv)."""
     counts: dict[str, int] = {}
-    for text in plans["data_checks"]:
+    for text, n in plans["data_checks"].value_counts(sort=False).items():
         if text:
             for part in text.split("; "):
-                counts[part] = counts.get(part, 0) + 1
-    return [{"check": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+                counts[part] = counts.get(part, 0) + int(n)
+    ids = annex_a_ids()
+    return [{"check": k, "ids": ids.get(k, ""), "count": v}
+            for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def annex_a_ids() -> dict[str, str]:
+    """The Annex A list's words -> the data-issue ids (or the rule) that carry them."""
+    ids: dict[str, list[str]] = {}
+    for c in all_checks():
+        if c.annex_a:
+            ids.setdefault(c.annex_a, []).append(c.issue_id)
+    ids.setdefault(REVIEW_OVERDUE[2], []).append(f"{REVIEW_OVERDUE[0]} {REVIEW_OVERDUE[1]}")
+    return {words: ", ".join(found) for words, found in ids.items()}
