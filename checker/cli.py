@@ -464,6 +464,19 @@ def data_dictionary(write_to):
         click.echo(text)
 
 
+@main.command("data-checks")
+@click.option("--write", "write_to", type=click.Path(path_type=Path),
+              help="Write the Markdown page (docs/data-quality.md) to this file instead of listing the checks.")
+def data_checks(write_to):
+    """Every data-issue id the checker can raise: its severity and what it finds (what to do: docs/data-quality.md)."""
+    from .quality.catalogue import catalogue_markdown, catalogue_text
+
+    if write_to:
+        write_to.write_text(catalogue_markdown(), encoding="utf-8")
+    else:
+        click.echo(catalogue_text())
+
+
 _OUTPUTS_CLOSED = False  # set by ``check`` once its last output file is closed
 
 

@@ -16,9 +16,16 @@ ERROR = "error"  # the record cannot be evaluated
 QUERY = "query"  # worth a look; the record is still evaluated
 
 
+class UnregisteredIssue(ValueError):
+    """An issue id (or severity) that no check declares: a bug in the checker, never in the input."""
+
+
 @dataclass(frozen=True)
 class DataIssue:
-    """One problem in the input, located to the cell where possible."""
+    """One problem in the input, located to the cell where possible.
+
+    Its id must be declared in the registry of data checks (``checker.quality.registry.check``) with this
+    severity; anything else is refused here, so no code can raise an undocumented id."""
 
     issue_id: str  # stable identifier of the check, e.g. "DATE-NOT-A-DATE"
     severity: str  # ERROR or QUERY
@@ -30,6 +37,17 @@ class DataIssue:
     value: str = ""
     table: str = ""
     record_id: str = ""
+    # The canonical row (its ``_row``) the issue belongs to, when that differs from ``row``: an XML element's
+    # own line is reported, but its record starts on the container's line. Not written out.
+    record_row: int | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        declared = _registry().get(self.issue_id)
+        if declared is None or declared.severity != self.severity:
+            why = "is not a registered data check" if declared is None else \
+                f"is declared as {declared.severity!r}, not {self.severity!r}"
+            raise UnregisteredIssue(f"issue id {self.issue_id!r} {why}; declare it with "
+                                    "checker.quality.registry.check beside the code that raises it.")
 
     def location(self) -> str:
         parts = [self.file or "input"]
@@ -54,6 +72,19 @@ class DataIssue:
             "value": self.value,
             "message": self.message,
         }
+
+
+_REGISTRY: dict | None = None
+
+
+def _registry() -> dict:
+    """The registry of data checks, imported on first use (it imports this module for DataIssue)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .quality.registry import REGISTRY
+
+        _REGISTRY = REGISTRY
+    return _REGISTRY
 
 
 ISSUE_COLUMNS = ["issue_id", "severity", "table", "record_id", "file", "sheet", "row", "column", "value", "message"]

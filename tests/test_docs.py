@@ -29,3 +29,18 @@ def test_the_rules_readme_describes_the_declared_vocabulary_and_subjects():
     assert readme == readme_with_generated_sections(readme), (
         'run: python -c "from checker.engine.rules import update_rules_readme; '
         'update_rules_readme(\'rules/README.md\')"')
+
+
+def test_data_quality_page_is_generated_from_the_registry(tmp_path):
+    from click.testing import CliRunner
+
+    from checker.cli import main
+    from checker.quality import catalogue_markdown
+
+    page = (ROOT / "docs" / "data-quality.md").read_text(encoding="utf-8")
+    assert page == catalogue_markdown(), "run: sendcheck data-checks --write docs/data-quality.md"
+    target = tmp_path / "data-quality.md"
+    assert CliRunner().invoke(main, ["data-checks", "--write", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == page
+    listed = CliRunner().invoke(main, ["data-checks"]).output
+    assert "DATE-NOT-A-DATE" in listed and "PLACEMENT-MISSING" in listed

@@ -83,7 +83,7 @@ def test_blanks_stray_spaces_codes_flags_and_ints(tmp_path):
     assert ds.table("assessment").set_index("request_id")["week20"].to_dict() == {"R1": "1", "R3": "0"}
     assert ds.table("person")["surname"].tolist()[0] == "Smith"
     assert ds.table("person")["nc_year"].tolist()[::2] == [7, -1]
-    assert [i.value for i in _issues(ds, "FLAG-NOT-RECOGNISED")] == ["perhaps"]
+    assert [i.value for i in _issues(ds, "FLAG-NOT-A-FLAG")] == ["perhaps"]
     assert [i.value for i in _issues(ds, "INT-NOT-A-NUMBER")] == ["Year 7"]
     [counts] = ds.read_counts
     assert counts == {"file": "t.xlsx", "sheet": "Requests", "header_row": 3, "rows_read": 4, "blank_rows": 1,

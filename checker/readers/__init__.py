@@ -84,7 +84,8 @@ def is_presubmission_workbook(path: Path) -> bool:
 
 def header_cells(paths: list[Path]) -> set[str]:
     """Folded cell texts from the top rows of every visible sheet of the inputs (used to pick a profile)."""
-    from .extract import _cell_text, read_grids
+    from .convert import cell_text
+    from .extract import read_grids
 
     cells: set[str] = set()
     for p in paths:
@@ -92,7 +93,7 @@ def header_cells(paths: list[Path]) -> set[str]:
             if grid.hidden:
                 continue
             for row in grid.rows:
-                cells.update(fold(_cell_text(c)) for c in row if _cell_text(c))
+                cells.update(fold(cell_text(c)) for c in row if cell_text(c))
     return cells
 
 

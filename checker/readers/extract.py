@@ -8,10 +8,8 @@ Work is column-at-a-time so that a national extract (hundreds of thousands of ro
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import difflib
 import io
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,16 +17,68 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
-from ..dates import parse_date_series
+from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..distinct import per_unique
-from ..model import CODE, DATE, FLAG, INT, TABLES
+from ..model import DATE, TABLES
+from ..quality.registry import OURS, check
 from . import detect
+from .convert import Cells, cell_text, convert, parse_dates
 from .profile import (Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in)
 
 HEADER_SCAN_ROWS = 20
-FLAG_VALUES = {"1": "1", "0": "0", "y": "1", "n": "0", "yes": "1", "no": "0", "true": "1", "false": "0",
-               "1.0": "1", "0.0": "0"}
+
+# What reading an extract can report (cells that will not convert are the converter's: see convert.py).
+FORMULA_NO_RESULT = check(
+    "FORMULA-NO-RESULT", QUERY,
+    "Workbook cells hold a formula with no saved result (the file was written by a program that does not "
+    "calculate formulas), so they read as blank. Reported once per sheet, naming the first cells.",
+    action="Open the workbook in Excel and save it again, or export values instead of formulas.",
+    source=OURS, tables="input file")
+CSV_ENCODING = check(
+    "CSV-ENCODING", QUERY,
+    "A CSV file is not valid text in the expected encoding (UTF-8 unless the profile says otherwise), so it was "
+    "read as Windows-1252 (or Latin-1).",
+    action="Check that names with accents and symbols such as £ read correctly, or save the file as CSV UTF-8.",
+    source=OURS, tables="input file")
+SHEET_NOT_READ = check(
+    "SHEET-NOT-READ", QUERY,
+    "A workbook sheet holding data is not read: no sheets entry of the mapping profile matches it, or it is "
+    "hidden and the profile does not name it.",
+    action="If the sheet holds case records, add a sheets entry for it to the profile (or name the hidden "
+           "sheet); otherwise nothing to do.", source=OURS, tables="input file")
+SHEET_EMPTY = check(
+    "SHEET-EMPTY", QUERY, "A sheet or CSV file the profile reads has no data rows.",
+    action="Check that the right file was exported and that the report behind it returned its records.",
+    source=OURS, tables="input file")
+PROFILE_SHEET_MISSING = check(
+    "PROFILE-SHEET-MISSING", QUERY,
+    "A sheets entry of the mapping profile matched no input sheet or file, so nothing was read for its tables.",
+    action="Give the missing file or sheet, or correct the entry's match pattern in the profile.",
+    source=OURS, tables="input file")
+COLUMN_NOT_MAPPED = check(
+    "COLUMN-NOT-MAPPED", QUERY,
+    "Columns that the mapping profile neither maps to a canonical field nor ignores; their values are not read.",
+    action="Map each column to its canonical field in the profile, or list it under ignore.",
+    source=OURS, tables="input file")
+COLUMN_NO_HEADER = check(
+    "COLUMN-NO-HEADER", QUERY, "Columns hold values but have no header; those values are not read.",
+    action="Give the column a header and map it, or delete the stray values.", source=OURS, tables="input file")
+DUPLICATE_ROW = check(
+    "DUPLICATE-ROW", QUERY, "A row is an exact copy of an earlier row of the same sheet; the copy is not read.",
+    action="Remove the duplicate from the export (often a join in the report that builds it).",
+    source=OURS, tables="input file")
+PERSON_CONFLICT = check(
+    "PERSON-CONFLICT", QUERY,
+    "A person repeated across the rows of a wide sheet (once per request) is given different values on "
+    "different rows; the first row's values are used.",
+    action="Correct the person's details so that every row agrees, then run again.",
+    source=OURS, tables="person")
+RECORD_CONFLICT = check(
+    "RECORD-CONFLICT", QUERY,
+    "A record other than a person (a request, plan, ...) repeated across the rows of a wide sheet is given "
+    "different values on different rows; the first row's values are used.",
+    action="Correct the record so that every row agrees, then run again.",
+    source=OURS, tables="every table but person")
 
 
 # ---------------------------------------------------------------------------------------------- raw grids
@@ -165,8 +215,7 @@ def _formula_notes(path: Path, grids: list[Grid], ds: Dataset) -> None:
         first, text = cells[0]
         row = int("".join(ch for ch in first if ch.isdigit()))
         shown = ", ".join(c for c, _ in cells[:5]) + (f" and {len(cells) - 5:,} more" if len(cells) > 5 else "")
-        ds.issues.append(DataIssue(
-            "FORMULA-NO-RESULT", QUERY,
+        ds.issues.append(FORMULA_NO_RESULT.issue(
             f'{path.name}, sheet "{sheet}": {len(cells):,} cell(s) hold a formula with no saved result ({shown}; '
             f'{first} is "{text}"), so they read as blank. The file was written by a program that does not '
             "calculate formulas: open it in Excel and save it again, or export values.",
@@ -210,10 +259,10 @@ def _read_csv(path: Path, encoding: str | None, nrows: int | None = None) -> Gri
         body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
         text = body.decode("cp1252", errors="replace")
         line = raw[:bad_byte].count(b"\n") + 1
-        notes.append(DataIssue("CSV-ENCODING", QUERY,
-                               f"{path.name}: not valid {enc} text (first odd byte on row {line}); read as Windows-1252"
-                               " instead. Check names with accents and symbols such as £ read correctly, or save the "
-                               "file as CSV UTF-8.", file=path.name, row=line))
+        notes.append(CSV_ENCODING.issue(
+            f"{path.name}: not valid {enc} text (first odd byte on row {line}); read as Windows-1252 instead. Check "
+            "names with accents and symbols such as £ read correctly, or save the file as CSV UTF-8.",
+            file=path.name, row=line))
         source, read_options = (lambda: io.StringIO(text)), {}
         head = text[:65536]
     head = head[1:] if head.startswith("\ufeff") else head
@@ -282,37 +331,17 @@ def _sniff_separator(sample: str) -> str:
 
 # ----------------------------------------------------------------------------------------- cell handling
 
-def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v.strip()
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, (dt.datetime, pd.Timestamp)):
-        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, np.generic):
-        return _cell_text(v.item())
-    return str(v).strip()
-
-
 def _text_column(col: pd.Series, text_only: bool) -> tuple[pd.Series, np.ndarray]:
     """The column as stripped text, and which of its cells hold any; each distinct value is converted once."""
-    def convert(uniques: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def as_text(uniques: pd.Series) -> tuple[pd.Series, pd.Series]:
         if text_only:  # a CSV read as text
             texts = [v.strip() if type(v) is str else str(v).strip() for v in uniques]
         else:
-            texts = [_cell_text(v) for v in uniques]
+            texts = [cell_text(v) for v in uniques]
         texts = pd.Series(texts, index=uniques.index, dtype=str)
         return texts, texts.ne("")
 
-    text, filled = per_unique(col, convert, ("", False))
+    text, filled = per_unique(col, as_text, ("", False))
     return text, filled.to_numpy(dtype=bool)
 
 
@@ -346,7 +375,7 @@ def find_header_row(rows: list[list], spec: SheetSpec | None) -> int | None:
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         hits = 0
         for cell in row:
-            text = _cell_text(cell)
+            text = cell_text(cell)
             if not text:
                 continue
             if fold(text) in known or _alias_for(text, spec) is not None:
@@ -376,7 +405,7 @@ def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
     if header_row > len(grid.frame):
         raise InputError(f"{where}: header_row {header_row} in profile {profile.name} is past the last row "
                          f"({len(grid.frame)}).")
-    headers = [_cell_text(c) for c in grid.frame.iloc[header_row - 1].tolist()]
+    headers = [cell_text(c) for c in grid.frame.iloc[header_row - 1].tolist()]
     by_fold = {fold(k): v for k, v in spec.columns.items()}
     ignore = {fold(i) for i in spec.ignore}
 
@@ -497,9 +526,9 @@ def read_extract(paths: list[Path], profile) -> Dataset:
                 if not grid.empty_sheet:
                     why = ("it is hidden, and the profile does not name it" if grid.hidden and
                            profile.sheet_for(grid.sheet) else "no sheets entry of the profile matches it")
-                    ds.issues.append(DataIssue("SHEET-NOT-READ", QUERY,
-                                               f'{path.name}, sheet "{grid.sheet}": not read: {why} '
-                                               f"(profile {profile.name}).", file=path.name, sheet=grid.sheet))
+                    ds.issues.append(SHEET_NOT_READ.issue(f'{path.name}, sheet "{grid.sheet}": not read: {why} '
+                                                          f"(profile {profile.name}).", file=path.name,
+                                                          sheet=grid.sheet))
                 continue
             _read_sheet(grid, spec, ctx)
     if ctx.rows_with_data == 0:
@@ -508,12 +537,12 @@ def read_extract(paths: list[Path], profile) -> Dataset:
                          f"record, read through profile {profile.name}.")
     for f, s in ctx.empty:
         where = f'{f}, sheet "{s}"' if s else f
-        ds.issues.append(DataIssue("SHEET-EMPTY", QUERY, f"{where}: the sheet has no data rows.", file=f, sheet=s))
+        ds.issues.append(SHEET_EMPTY.issue(f"{where}: the sheet has no data rows.", file=f, sheet=s))
     for i, spec in enumerate(profile.sheets):
         if i not in ctx.matched_specs:
-            ds.issues.append(DataIssue("PROFILE-SHEET-MISSING", QUERY,
-                                       f'profile {profile.name}: no input sheet or file matched "{spec.match}", so '
-                                       f"nothing was read for {', '.join(spec.tables)} from it."))
+            ds.issues.append(PROFILE_SHEET_MISSING.issue(
+                f'profile {profile.name}: no input sheet or file matched "{spec.match}", so nothing was read for '
+                f"{', '.join(spec.tables)} from it."))
     merge_repeated_records(ds)
     return ds
 
@@ -534,8 +563,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
         raise InputError(missing_required_message(where, smap, spec, profile))
     if smap.unknown:
         names = ", ".join(f'"{smap.headers[p]}"' for p in smap.unknown)
-        ds.issues.append(DataIssue("COLUMN-NOT-MAPPED", QUERY,
-                                   f"{where}: columns not mapped by profile {profile.name} and not read: {names}. "
+        ds.issues.append(COLUMN_NOT_MAPPED.issue(f"{where}: columns not mapped by profile {profile.name} and not read: {names}. "
                                    "Map them or list them under ignore.", file=grid.file, sheet=grid.sheet,
                                    row=smap.header_row))
 
@@ -549,8 +577,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     stray = [c for c in unheaded if filled[c].any()]
     if stray:
         first = text[stray[0]].ne("")
-        ds.issues.append(DataIssue("COLUMN-NO-HEADER", QUERY,
-                                   f"{where}: {len(stray)} column(s) have values but no header (first at row "
+        ds.issues.append(COLUMN_NO_HEADER.issue(f"{where}: {len(stray)} column(s) have values but no header (first at row "
                                    f"{first[first].index[0]}); those values are not read.",
                                    file=grid.file, sheet=grid.sheet, row=int(first[first].index[0])))
     blank = np.ones(len(text), dtype=bool)
@@ -566,8 +593,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
         if dup.any():
             first_row = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
             for row, h in hashes[dup].items():
-                ds.issues.append(DataIssue("DUPLICATE-ROW", QUERY,
-                                           f"{where}, row {row}: exact copy of row {first_row[h]}; the copy is not "
+                ds.issues.append(DUPLICATE_ROW.issue(f"{where}, row {row}: exact copy of row {first_row[h]}; the copy is not "
                                            "read.", file=grid.file, sheet=grid.sheet, row=int(row),
                                            value=f"same as row {first_row[h]}"))
             counts["duplicate_rows"] = int(dup.sum())
@@ -643,8 +669,7 @@ def _dates_parsed_together(body: pd.DataFrame, text: pd.DataFrame, smap: SheetMa
         return {}
     source = text if grid.text_only else body
     cells = pd.Series(np.concatenate([source[pos].to_numpy(dtype=object) for pos in positions]), dtype=object)
-    dates, bad = per_unique(cells, lambda u: parse_date_series(u, formats=profile.date_formats,
-                                                               date1904=profile.date1904), (pd.NaT, False))
+    dates, bad = parse_dates(cells, profile.date_formats, profile.date1904)
     out, n = {}, len(text)
     for i, pos in enumerate(positions):
         part = slice(i * n, (i + 1) * n)
@@ -655,50 +680,13 @@ def _dates_parsed_together(body: pd.DataFrame, text: pd.DataFrame, smap: SheetMa
 
 def _convert(raw: pd.Series, text: pd.Series, fld, codes, profile: Profile, grid: Grid, header: str, table: str,
              record_id: pd.Series, ds: Dataset, dated: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
-    """One column converted to its canonical kind; unconvertible cells become data issues. ``dated`` is the
-    column already parsed as dates (see :func:`_dates_parsed_together`)."""
-
-    def issue(issue_id, severity, mask, what):
-        for row, value in text[mask].items():
-            loc = DataIssue("", "", "", grid.file, grid.sheet, int(row), header).location()
-            ds.issues.append(DataIssue(issue_id, severity, f'{loc}: "{value}" {what}', file=grid.file,
-                                       sheet=grid.sheet, row=int(row), column=header, value=value, table=table,
-                                       record_id=str(record_id.get(row, "") or "")))
-
-    if fld.kind == DATE:
-        values = raw if not grid.text_only else text
-        if codes:
-            values = text.str.lower().map(codes).fillna(text)
-        if dated is not None and not codes:
-            dates, bad = dated
-        else:
-            dates, bad = per_unique(values, lambda u: parse_date_series(u, formats=profile.date_formats,
-                                                                       date1904=profile.date1904), (pd.NaT, False))
-        if bad.any():
-            issue("DATE-NOT-A-DATE", ERROR, bad, "is not a date.")
-        return dates
-
-    value = text
-    if codes:
-        value = per_unique(text, lambda u: u.str.lower().map(codes).fillna(u), "")
-    blank = value.eq("")
-    if fld.kind == FLAG:
-        flags = per_unique(value, lambda u: u.str.lower().map(FLAG_VALUES).astype(object), None)
-        bad = flags.isna() & ~blank
-        if bad.any():
-            issue("FLAG-NOT-RECOGNISED", ERROR, bad, "is not a yes/no value (expected 1/0, Y/N, yes/no or "
-                                                     "true/false).")
-        return flags.astype(object).where(flags.notna(), None)
-    if fld.kind == INT:
-        numbers = per_unique(value.where(~blank), lambda u: pd.to_numeric(u, errors="coerce").astype(float), np.nan)
-        bad = (numbers.isna() & ~blank) | (numbers.notna() & (numbers != numbers.round()))
-        if bad.any():
-            issue("INT-NOT-A-NUMBER", ERROR, bad, "is not a whole number.")
-        return numbers.where(~bad).round().astype("Int64")
-    if fld.kind == CODE and fld.codes:
-        canonical = {c.lower(): c for c in fld.codes}
-        value = per_unique(value, lambda u: u.str.lower().map(canonical).fillna(u), "")
-    return value.astype(object).where(~blank, None)
+    """One column converted to its canonical kind by the shared converter; unconvertible cells become data
+    issues. ``dated`` is the column already parsed as dates (see :func:`_dates_parsed_together`)."""
+    cells = Cells(grid.file, grid.sheet, header, table, rows=pd.Series(text.index, dtype=object),
+                  record_ids=record_id.reindex(text.index).fillna(""))
+    values = raw if not grid.text_only else text
+    return convert(values, fld, cells, ds.issues, text=text, codes=codes, formats=profile.date_formats,
+                   date1904=profile.date1904, dated=dated)
 
 
 # ------------------------------------------------------------------------------------------- merge records
@@ -741,8 +729,7 @@ def merge_repeated_records(ds: Dataset) -> None:
                                              if any(_differs(members.iloc[0][c], m[c]) for c in cols))
                 detail = "; ".join(f'{c} "{_show(a[c])}" vs "{_show(b[c])}"' for c in cols if _differs(a[c], b[c]))
                 ident = ", ".join(str(x) for x in kk)
-                ds.issues.append(DataIssue(
-                    "PERSON-CONFLICT" if name == "person" else f"{name.upper()}-CONFLICT", QUERY,
+                ds.issues.append((PERSON_CONFLICT if name == "person" else RECORD_CONFLICT).issue(
                     f"{_where(a)} and {_where(b)}: {name} {ident} is given twice with different values "
                     f"({detail}); the first is used.", file=str(a["_file"]), sheet=str(a["_sheet"]),
                     row=int(a["_row"]), table=name, record_id=ident, column=cols[0], value=_show(b[cols[0]])))

@@ -1,51 +1,38 @@
-"""Turning raw SEN2 values (XML text, CSV strings, spreadsheet cells) into canonical columns.
+"""Turning a SEN2 module's raw values (XML text, CSV strings, spreadsheet cells) into a canonical table.
 
-Shared by the XML and the flat SEN2 readers so that the same return gives the same tables whichever form it
-arrives in. Work is done a column at a time: a 700,000-row column of dates is one call to
-``parse_date_series``, not 700,000.
+Shared by the XML and the flat SEN2 readers so that the same return gives the same tables, and the same ids,
+whichever form it arrives in. Each cell goes through the converter every reader uses (``convert.py``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..dataset import ERROR, QUERY, DataIssue
-from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_date_series
+from ..dataset import QUERY, DataIssue
 from ..model import DATE, FLAG, INT, PROVENANCE, TABLES
+from ..quality.registry import check
+from .convert import Cells, clean_text, convert
 
-FLAG_VALUES = {"1": "1", "0": "0", "y": "1", "n": "0", "yes": "1", "no": "0", "true": "1", "false": "0",
-               "1.0": "1", "0.0": "0"}
+SEN2_DUPLICATE_ID = check(
+    "SEN2-DUPLICATE-ID", QUERY,
+    "Two persons (or two requests) in a SEN2 return get the same identifier: the same child entered twice, or "
+    "two requests for one child received on the same day. The repeat is kept as <id>#2, #3, ... so that "
+    "neither record is lost.",
+    action="Check whether it is one child (or request) entered twice and remove the duplicate in the case "
+           "system; if they are different, nothing to do.",
+    source="DfE SEN2 guide: one Person per child, one Requests per request", tables="person, request")
 
-
-def clean_text(values: pd.Series) -> pd.Series:
-    """Stripped strings with None for blanks; whole-number floats from spreadsheets lose their ``.0``."""
-    def one(v):
-        if v is None:
-            return None
-        if isinstance(v, float):
-            if np.isnan(v):
-                return None
-            return str(int(v)) if v.is_integer() else repr(v)
-        if isinstance(v, bool):
-            return "1" if v else "0"
-        s = str(v).strip()
-        return s or None
-
-    if len(values) == 0:
-        return values.astype(object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        s = values.astype(object).where(values.notna(), None)
-        s = s.str.strip()
-        return s.where(s.notna() & (s != ""), None).astype(object)
-    return values.map(one).astype(object)
+# Kinds whose cells can fail to convert, so the reader keeps each cell's own line (XML child elements).
+LINED_KINDS = (DATE, FLAG, INT)
 
 
 def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = "",
                     columns: dict[str, str] | None = None, lines: dict[str, pd.Series] | None = None,
                     record_ids: pd.Series | None = None, date_formats: tuple[str, ...] | None = None,
-                    codes: dict[str, dict[str, str]] | None = None) -> tuple[pd.DataFrame, list[DataIssue]]:
-    """Convert the canonical fields present in ``raw`` to their kinds and attach provenance.
+                    codes: dict[str, dict[str, str]] | None = None,
+                    date1904: bool = False) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """Convert the canonical fields present in ``raw`` to their kinds (through the shared converter) and attach
+    provenance.
 
     ``raw`` holds one column per canonical field it has (raw values) plus ``_row``. ``columns`` names each
     field as the source spells it (XML element or CSV header) for messages; ``lines`` gives, per field, the
@@ -57,110 +44,24 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
     issues: list[DataIssue] = []
     columns = columns or {}
     lines = lines or {}
+    codes = codes or {}
     rows = raw["_row"]
     ids = record_ids if record_ids is not None else pd.Series("", index=raw.index)
 
     for f in spec.fields:
         if f.name not in raw.columns:
             continue
-        values = raw[f.name]
-        where = lines.get(f.name, rows)
-        label = columns.get(f.name, f.name)
-        if f.kind == DATE:
-            dates, bad = _parse_dates(values, date_formats)
-            out[f.name] = dates
-            for i in bad[bad].index:
-                v = values.at[i]
-                issues.append(DataIssue(
-                    "DATE-NOT-A-DATE", ERROR, f'{_where(file, sheet, where.at[i], label)}: "{v}" is not a date.',
-                    file=file, sheet=sheet, row=_int(where.at[i]), column=label, value=str(v), table=table,
-                    record_id=str(ids.at[i] or "")))
-            continue
-        text = clean_text(values)
-        if f.name in (codes or {}):
-            table_map = {str(k).lower(): v for k, v in codes[f.name].items()}
-            lowered = text.str.lower()
-            mapped = lowered.map(table_map)
-            text = mapped.where(mapped.notna(), text).astype(object)
-        if f.kind == FLAG:
-            mapped = text.str.lower().map(FLAG_VALUES)
-            bad = text.notna() & mapped.isna()
-            for i in bad[bad].index:
-                v = text.at[i]
-                issues.append(DataIssue(
-                    "FLAG-NOT-A-FLAG", ERROR,
-                    f'{_where(file, sheet, where.at[i], label)}: "{v}" is not a yes/no value (expected 1 or 0).',
-                    file=file, sheet=sheet, row=_int(where.at[i]), column=label, value=str(v), table=table,
-                    record_id=str(ids.at[i] or "")))
-            out[f.name] = _objects(mapped)
-        elif f.kind == INT:
-            out[f.name] = pd.to_numeric(text, errors="coerce").astype("Int64")
-        else:
-            out[f.name] = _objects(text)
+        own_lines = lines.get(f.name)
+        cells = Cells(file, sheet, columns.get(f.name, f.name), table,
+                      rows=rows if own_lines is None else own_lines, record_ids=ids,
+                      record_rows=None if own_lines is None else rows)
+        out[f.name] = convert(raw[f.name], f, cells, issues, codes=codes.get(f.name), formats=date_formats or (),
+                              date1904=date1904)
     out["_file"] = file
     out["_sheet"] = sheet
     out["_row"] = _rows(rows)
     ordered = [c for c in spec.columns if c in out.columns] + list(PROVENANCE)
     return out[ordered].reset_index(drop=True), issues
-
-
-def _parse_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
-    """ISO text (all of an XML return) and the profile's own formats (COLLECT's ``2024-Jan-08 00:00:00``) in
-    vectorised passes; anything left, if any, through the general parser."""
-    if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return _general_dates(values, formats)
-    text = values.astype(object).where(values.notna(), None).str.strip()
-    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    todo = text.notna() & (text != "")
-    for fmt in ("%Y-%m-%d", *(formats or ())):
-        if not todo.any():
-            break
-        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = got.notna() & (got >= PLAUSIBLE_MIN) & (got <= PLAUSIBLE_MAX)
-        if ok.any():
-            dates[ok[ok].index] = got[ok].dt.normalize()
-            todo[ok[ok].index] = False
-    bad = pd.Series(False, index=values.index, dtype=bool)
-    if todo.any():
-        rest, rest_bad = _general_dates(values[todo], formats)
-        dates[todo] = rest
-        bad[todo] = rest_bad
-    return dates, bad
-
-
-_SERIAL_LAST = 73415  # 2100-12-31 as an Excel serial; a bigger number in a date cell is not a date
-
-
-def _general_dates(values: pd.Series, formats) -> tuple[pd.Series, pd.Series]:
-    """parse_date_series, with numbers too large to be plausible serial dates set aside as bad first
-    (the general parser cannot hold dates past 2262)."""
-    numeric = pd.to_numeric(values.map(lambda v: v if isinstance(v, (int, float, str)) and not isinstance(v, bool)
-                                       else None), errors="coerce")
-    huge = numeric.notna() & ((numeric > _SERIAL_LAST) | (numeric < 0))
-    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    bad = huge.copy().astype(bool)
-    rest = values[~huge]
-    if len(rest):
-        try:
-            got, got_bad = parse_date_series(rest, formats=formats)
-        except (ValueError, OverflowError):  # a cell the general parser cannot hold: judge cells one by one
-            got = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
-            got_bad = pd.Series(False, index=rest.index, dtype=bool)
-            for i, v in rest.items():
-                try:
-                    d, b = parse_date_series(pd.Series([v], dtype=object), formats=formats)
-                    got.at[i], got_bad.at[i] = d.iloc[0], bool(b.iloc[0])
-                except (ValueError, OverflowError):
-                    got_bad.at[i] = True
-        dates[~huge] = got
-        bad[~huge] = got_bad
-    return dates, bad
-
-
-def _objects(values: pd.Series) -> pd.Series:
-    """Python strings with None for missing (the canonical convention), whatever string dtype came in."""
-    obj = values.astype(object)
-    return obj.where(values.notna(), None)
 
 
 def _rows(rows: pd.Series) -> pd.Series:
@@ -176,24 +77,6 @@ def _int(v):
         return None if v is None or pd.isna(v) else int(v)
     except (TypeError, ValueError):
         return None
-
-
-def _where(file: str, sheet: str, row, column: str) -> str:
-    parts = [file]
-    if sheet:
-        parts.append(f'sheet "{sheet}"')
-    if _int(row) is not None:
-        parts.append(f"{'line' if file.lower().endswith('.xml') else 'row'} {_int(row)}")
-    parts.append(f'{"element" if file.lower().endswith(".xml") else "column"} "{column}"')
-    return ", ".join(parts)
-
-
-def query(issue_id: str, message: str, **where) -> DataIssue:
-    return DataIssue(issue_id, QUERY, message, **where)
-
-
-def error(issue_id: str, message: str, **where) -> DataIssue:
-    return DataIssue(issue_id, ERROR, message, **where)
 
 
 def unique_ids(ids: pd.Series, rows: pd.Series, *, file: str, sheet: str, table: str,
@@ -214,8 +97,7 @@ def unique_ids(ids: pd.Series, rows: pd.Series, *, file: str, sheet: str, table:
     new[repeat] = ids[repeat] + "#" + (seen[repeat] + 1).astype(str)
     where_word = "line" if file.lower().endswith(".xml") else "row"
     for i in repeat[repeat].index:
-        issues.append(query(
-            "SEN2-DUPLICATE-ID",
+        issues.append(SEN2_DUPLICATE_ID.issue(
             f"{file}{', sheet ' + repr(sheet) if sheet else ''}, {where_word} {_int(rows.at[i])}: {what} "
             f"{ids.at[i]!r} already appears at {where_word} {_int(first_row.at[i])}; this one is kept as "
             f"{new.at[i]!r}.",

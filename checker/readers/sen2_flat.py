@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..dataset import Dataset, DataIssue, InputError
+from ..dataset import ERROR, QUERY, Dataset, DataIssue, InputError
+from ..quality.registry import GUIDE, OURS, check
+from .convert import clean_text, parse_dates
+from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
-from .sen2_canonical import (canonical_frame, clean_text, error, person_ids, query, request_ids, unique_ids)
-from .sen2_canonical import _parse_dates
+from .sen2_canonical import canonical_frame, person_ids, request_ids, unique_ids
+from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
 from .sen2_elements import HEADER_ITEMS
 
 BLADE_PROFILE = "sen2-blade"
@@ -39,6 +42,34 @@ WORKBOOK_SHEETS = {"person": "person", "requests": "requests", "assessments": "a
                    "activeplan": "activeplans", "activeplans": "activeplans", "placementdetail": "placementdetail",
                    "senneed": "senneed"}
 _HEADER_SEARCH_ROWS = 20
+
+CSV_EXTRA_CELLS = check(
+    "CSV-EXTRA-CELLS", ERROR,
+    "A row of a Blade CSV has more cells than its header (usually a stray comma); the extra cells are not read.",
+    action="Find the stray comma (often in a free-text value) and export the file again.",
+    source=OURS, tables="input file")
+SEN2_UNKNOWN_SHEET = check(
+    "SEN2-UNKNOWN-SHEET", QUERY, "A sheet of the pre-submission workbook that is not a SEN2 module; it is ignored.",
+    action="Nothing to do if it holds notes; if it holds a module, name the sheet after it.",
+    source=f"{GUIDE} (modules)", tables="input file")
+SEN2_UNKNOWN_COLUMN = check(
+    "SEN2-UNKNOWN-COLUMN", QUERY,
+    "A column of a SEN2 flat file that is not an item of its module; it is ignored. Reported once per column.",
+    action="Nothing to do if it is a supplier's own extra; if it should be a SEN2 item, check its spelling.",
+    source=f"{GUIDE} (item list)", tables="input file")
+SEN2_NO_PERSON = check(
+    "SEN2-NO-PERSON", QUERY,
+    "A request row of a SEN2 flat file names a person key with no Person row. The request is kept under that "
+    "key (the data checks then report it as an ORPHAN).",
+    action="Export the missing Person row, or correct the request's persontableid.",
+    source=f"{GUIDE} (module structure)", tables="request")
+SEN2_ORPHAN_ROW = check(
+    "SEN2-ORPHAN-ROW", ERROR,
+    "A row of a SEN2 flat file links to no request (its parent module's key is missing or unknown), so it "
+    "cannot be checked and is left out.",
+    action="Export the parent module's rows too, or correct the row's <module>tableid link.",
+    source=f"{GUIDE} (module structure)", tables="assessment, named_plan, plan_detail, active_plan, placement, "
+                                                 "sen_need")
 _BLADE_DATES = ("%Y-%b-%d %H:%M:%S", "%Y-%b-%d")
 
 
@@ -124,7 +155,7 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[DataIssue]]
         except (UnicodeDecodeError, LookupError):
             continue
     if enc != encoding:
-        issues.append(query("CSV-ENCODING", f"{path.name} is not {encoding}; it was read as "
+        issues.append(CSV_ENCODING.issue(f"{path.name} is not {encoding}; it was read as "
                             f"{'Windows-1252' if enc == 'cp1252' else 'Latin-1'} (check names with accents).",
                             file=path.name))
     text = text.replace("\x00", "")
@@ -164,7 +195,7 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[DataIssue]]
             continue
         if len(row) > width and any(c.strip() for c in row[width:]):
             extra = ",".join(row[width:])
-            issues.append(error("CSV-EXTRA-CELLS", f"{path.name}, row {n}: {len(row)} cells but the header has "
+            issues.append(CSV_EXTRA_CELLS.issue(f"{path.name}, row {n}: {len(row)} cells but the header has "
                                 f"{width}; the extra cells ({extra[:60]!r}) are not read. Check for a stray comma.",
                                 file=path.name, row=n, value=extra[:200]))
         body.append((n, (row + [""] * width)[:width]))
@@ -193,7 +224,7 @@ def _blade_header(frame: pd.DataFrame) -> dict[str, str]:
     row = frame.iloc[0]
     header = {HEADER_ITEMS[fold(c)]: str(row[c]).strip() for c in frame.columns if fold(c) in HEADER_ITEMS}
     if header.get("ReferenceDate"):  # COLLECT writes 2024-Jan-18 00:00:00; the XML has 2024-01-18
-        date = _parse_dates(pd.Series([header["ReferenceDate"]], dtype=object), _BLADE_DATES)[0].iloc[0]
+        date = parse_dates(pd.Series([header["ReferenceDate"]], dtype=object), _BLADE_DATES)[0].iloc[0]
         if not pd.isna(date):
             header["ReferenceDate"] = date.strftime("%Y-%m-%d")
     return header
@@ -225,7 +256,7 @@ def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROF
     for name, rows in sheets:
         module = WORKBOOK_SHEETS.get(fold(name))
         if module is None:
-            issues.append(query("SEN2-UNKNOWN-SHEET", f'{path.name}, sheet "{name}" is not a SEN2 module sheet; '
+            issues.append(SEN2_UNKNOWN_SHEET.issue(f'{path.name}, sheet "{name}" is not a SEN2 module sheet; '
                                 f"it is ignored.", file=path.name, sheet=name))
             continue
         spec = _spec_for(prof, name, module)
@@ -325,8 +356,7 @@ def _map_sheet(sh: _Sheet, module: str) -> tuple[pd.DataFrame, dict[str, str], l
                 labels[key.split(".")[-1]] = str(col)
         elif f not in ignored and not f.endswith("tableid") and f not in ("nativeid", "sourceid") \
                 and not f.endswith("orderseqcolumn"):
-            issues.append(query("SEN2-UNKNOWN-COLUMN",
-                                f'{sh.file}{_sheet_part(sh.sheet)}: column "{col}" is not a SEN2 {module} item; '
+            issues.append(SEN2_UNKNOWN_COLUMN.issue(f'{sh.file}{_sheet_part(sh.sheet)}: column "{col}" is not a SEN2 {module} item; '
                                 f"it is ignored.", file=sh.file, sheet=sh.sheet, column=str(col)))
     return raw, labels, issues
 
@@ -380,11 +410,11 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
         who = pkey.map(who_by_key).where(known_person, pkey)
         who = who.where(who.notna(), "R" + req["_row"].astype(str))
         for i in req.index[~known_person]:
-            issues.append(query("SEN2-NO-PERSON", f"{req.at[i, '_file']}{_sheet_part(req.at[i, '_sheet'])}, row "
+            issues.append(SEN2_NO_PERSON.issue(f"{req.at[i, '_file']}{_sheet_part(req.at[i, '_sheet'])}, row "
                                 f"{req.at[i, '_row']}: request's person {pkey.at[i]!r} has no Person row.",
                                 file=req.at[i, "_file"], sheet=req.at[i, "_sheet"], row=int(req.at[i, "_row"]),
                                 value=str(pkey.at[i] or ""), table="request"))
-        received = _parse_dates(req["received_date"], formats)[0]
+        received = parse_dates(req["received_date"], formats)[0]
         rid = request_ids(who, received, req["received_date"])
         rid, dup = unique_ids(rid, req["_row"], file=_file_of(req), sheet=_sheet_of(req), table="request",
                               what="request")
@@ -412,8 +442,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
             to_request[module] = mapping[~mapping.index.duplicated()]
         orphan = rid.isna()
         for i in raw.index[orphan]:
-            issues.append(error("SEN2-ORPHAN-ROW",
-                                f"{raw.at[i, '_file']}{_sheet_part(raw.at[i, '_sheet'])}, row {raw.at[i, '_row']}: "
+            issues.append(SEN2_ORPHAN_ROW.issue(f"{raw.at[i, '_file']}{_sheet_part(raw.at[i, '_sheet'])}, row {raw.at[i, '_row']}: "
                                 f"this {module} row does not link to any request (its {PARENT[module]} key is "
                                 f"missing or unknown); it cannot be checked and is left out.",
                                 file=raw.at[i, "_file"], sheet=raw.at[i, "_sheet"], row=int(raw.at[i, "_row"]),
@@ -449,8 +478,7 @@ def _plan_level_placement_items(raws: dict[str, pd.DataFrame], issues: list[Data
             placement[field] = clean_text(placement[field]).fillna(placement["request_id"].map(by_request))
         covered = set(placement["request_id"]) if placement is not None else set()
         for i in active.index[clean_text(active[key]).notna() & ~active["request_id"].isin(covered)]:
-            issues.append(query("SEN2-NO-PLACEMENT-FOR-ITEM",
-                                f"{active.at[i, '_file']}{_sheet_part(active.at[i, '_sheet'])}, row "
+            issues.append(SEN2_NO_PLACEMENT_FOR_ITEM.issue(f"{active.at[i, '_file']}{_sheet_part(active.at[i, '_sheet'])}, row "
                                 f"{active.at[i, '_row']}: the active plan gives {field} {active.at[i, key]!r} but "
                                 f"has no placement row to hold it; the value is not used.",
                                 file=active.at[i, "_file"], sheet=active.at[i, "_sheet"],
@@ -473,7 +501,8 @@ def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, p
     for (file, sheet), part in raw.groupby(["_file", "_sheet"], sort=False):
         part_ids = pd.Series(pd.Series(ids.to_numpy(), dtype=object)[part.index].to_numpy(), index=part.index)
         frame, found = canonical_frame(table, part, file=file, sheet=sheet, columns=labels,
-                                       record_ids=part_ids, date_formats=formats, codes=codes)
+                                       record_ids=part_ids, date_formats=formats, codes=codes,
+                                       date1904=prof.date1904)
         frames.append(frame)
         issues += found
     if frames:

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from ..dataset import Dataset, DataIssue, InputError
-from ..dates import parse_date_series
-from ..model import DATE, FLAG, TABLES
-from .sen2_canonical import canonical_frame, clean_text, person_ids, query, request_ids, unique_ids
+from ..dataset import QUERY, Dataset, DataIssue, InputError
+from ..model import TABLES
+from ..quality.registry import GUIDE, check
+from .convert import clean_text, parse_dates
+from .sen2_canonical import LINED_KINDS, canonical_frame, person_ids, request_ids, unique_ids
 from .sen2_elements import (CONTAINER_NAMES, ELEMENTS, GENDER_TO_SEX, HEADER_ITEMS, HEADER_YEARS,
                             PERSON_ID_ELEMENTS, element_for, year_note)
 
@@ -40,7 +41,30 @@ _SINGLE = {"assessment", "namedplan", "activeplans"}  # at most one per parent i
 _TABLE_OF = {"person": "person", "requests": "request", "assessment": "assessment", "namedplan": "named_plan",
              "plandetail": "plan_detail", "activeplans": "active_plan", "placementdetail": "placement",
              "senneed": "sen_need"}
-_LINED_KINDS = (DATE, FLAG)  # kinds that can be wrong in a cell, so the cell's own line is kept
+
+SEN2_REPEATED_ELEMENT = check(
+    "SEN2-REPEATED-ELEMENT", QUERY,
+    "A second Assessment, NamedPlan or ActivePlans element inside one parent, where the SEN2 guide allows one. "
+    "Both are read.",
+    action="Check the software that produced the return: one request has one assessment, one named plan and "
+           "one active plan.", source=f"{GUIDE} (module structure)", tables="assessment, named_plan, active_plan")
+SEN2_NO_PLACEMENT_FOR_ITEM = check(
+    "SEN2-NO-PLACEMENT-FOR-ITEM", QUERY,
+    "A 2023 return gives Res or WBP on an active plan that has no PlacementDetail to carry it (2024 onwards "
+    "they belong to the placement); the value is not used.",
+    action="Record the placement the residential or work-based learning detail belongs to.",
+    source=f"{GUIDE} 2023 items 5.2-5.3", tables="placement")
+SEN2_UNKNOWN_ELEMENT = check(
+    "SEN2-UNKNOWN-ELEMENT", QUERY,
+    "An XML element that is not a SEN2 item (or not in that place); it is ignored. Reported once per name.",
+    action="Nothing to do if it is a supplier's own extra; if it should be a SEN2 item, check its spelling.",
+    source=f"{GUIDE} (item list)", tables="input file")
+SEN2_ELEMENT_NOT_IN_YEAR = check(
+    "SEN2-ELEMENT-NOT-IN-YEAR", QUERY,
+    "A SEN2 item that does not belong to the return's collection year (e.g. AttendancePattern, 2023 only, in a "
+    "2025 return). It is read anyway.",
+    action="Check that the software that produced the file is set up for the collection year.",
+    source=f"{GUIDE} (items by year)", tables="input file")
 
 
 def read_sen2_xml(path: Path) -> Dataset:
@@ -229,8 +253,7 @@ class _Reader:
                 sub = action[1]
                 counts[sub] = counts.get(sub, 0) + 1
                 if sub in _SINGLE and counts[sub] == 2:
-                    self.repeats.append(query(
-                        "SEN2-REPEATED-ELEMENT",
+                    self.repeats.append(SEN2_REPEATED_ELEMENT.issue(
                         f"{self.file}, line {child.sourceline}: a second <{CONTAINER_NAMES[sub]}> inside one "
                         f"<{CONTAINER_NAMES[container]}>; the SEN2 guide allows one. Both are read.",
                         file=self.file, row=child.sourceline, column=CONTAINER_NAMES[sub]))
@@ -255,7 +278,7 @@ class _Reader:
             if element.codes is GENDER_TO_SEX:
                 key = "_gendercurrent"
             self.seen.setdefault((container, lname), line)
-            return ("field", key, kind in _LINED_KINDS, "_l:" + key)
+            return ("field", key, kind in LINED_KINDS, "_l:" + key)
         if container == "person" and lname in PERSON_ID_ELEMENTS:
             return ("own_id",)
         return ("unknown", name)
@@ -294,7 +317,7 @@ class _Reader:
         req["person_id"] = pid.reindex(req["_parent"].astype("Int64")).to_numpy() if len(req) else []
         if "received_date" not in req.columns:
             req["received_date"] = None
-        received = parse_date_series(req["received_date"])[0]
+        received = parse_dates(req["received_date"])[0]
         rid = request_ids(pd.Series(who.reindex(req["_parent"]).to_numpy(), index=req.index, dtype=object),
                           received, req["received_date"])
         rid, dup = unique_ids(rid, req["_row"], file=self.file, sheet="", table="request", what="request")
@@ -389,8 +412,7 @@ class _Reader:
                     placement["_l:" + field] = pd.Series(lines, index=placement.index)
             orphans = active[active[key].notna() & ~active.index.isin(placement["_parent"])]
             for i in orphans.index:
-                issues.append(query(
-                    "SEN2-NO-PLACEMENT-FOR-ITEM",
+                issues.append(SEN2_NO_PLACEMENT_FOR_ITEM.issue(
                     f"{self.file}, line {orphans.at[i, '_row']}: <ActivePlans> gives {field.upper()} "
                     f"{orphans.at[i, key]!r} but has no <PlacementDetail> to hold it; the value is not used.",
                     file=self.file, row=int(orphans.at[i, "_row"]), column=field.upper(),
@@ -400,8 +422,7 @@ class _Reader:
     def _element_notes(self, year: int | None) -> list[DataIssue]:
         issues = []
         for (container, name), line in sorted(self.unknown.items(), key=lambda kv: kv[1]):
-            issues.append(query(
-                "SEN2-UNKNOWN-ELEMENT",
+            issues.append(SEN2_UNKNOWN_ELEMENT.issue(
                 f"{self.file}, line {line}: <{name}> inside <{container}> is not a SEN2 item; it is ignored "
                 f"(first seen here, reported once).", file=self.file, row=line, column=name))
         for (container, lname), line in sorted(self.seen.items(), key=lambda kv: kv[1]):
@@ -415,8 +436,7 @@ class _Reader:
                 note = year_note(element, year)
                 name = element.name
             if note:
-                issues.append(query(
-                    "SEN2-ELEMENT-NOT-IN-YEAR",
+                issues.append(SEN2_ELEMENT_NOT_IN_YEAR.issue(
                     f"{self.file}, line {line}: <{name}> in a {year} return: {note}. It is read anyway; check "
                     f"the software that produced the file is set up for {year}.",
                     file=self.file, row=line, column=name))

@@ -12,6 +12,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..model import TABLES
+from ..quality.registry import all_checks
 from . import headline as hl
 from .safety import identifier_masker
 from . import national
@@ -21,6 +23,8 @@ from .svg import Bar, bar_chart
 AGE_BANDS = [(0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 16, "11 to 15"), (16, 20, "16 to 19"), (20, 26, "20 to 25"),
              (26, 200, "26 or over")]
 NOT_KNOWN = "Not known"
+# The Annex A list's one check that is a duty, not a data check: read from the rule's finding, by its id.
+REVIEW_OVERDUE = (hl.REVIEW_12M, "overdue", "No review in the last 12 months")
 
 
 def _pct(n: int, d: int) -> str:
@@ -96,8 +100,7 @@ def plans_frame(result) -> pd.DataFrame:
     by(named, "request_id", ["start_date"])
     frame["initial_plan_date"] = frame.pop("start_date").fillna(frame.pop("assessment_outcome_date"))
     by(active, "request_id", ["last_review"])
-    need = ds.table("sen_need")
-    by(need[need["sen_type_rank"].astype(str).eq("1")], "request_id", ["sen_type"])
+    by(primary_needs(ds.table("sen_need")), "request_id", ["sen_type"])
     setting = current_setting(result)
     by(setting, "request_id", ["establishment", "setting_type"])
     frame["primary_need"] = frame["sen_type"].map(lambda c: NEED_LABELS.get(c, c) if isinstance(c, str) else NOT_KNOWN)
@@ -105,7 +108,7 @@ def plans_frame(result) -> pd.DataFrame:
     frame["age_band"] = age_band(frame["age"])
     frame["setting_type"] = frame["setting_type"].fillna("No setting recorded")
     frame["establishment"] = frame["establishment"].fillna("")
-    frame["data_checks"] = annex_a_checks(frame, as_at)
+    frame["data_checks"] = annex_a_checks(frame, result)
     for col in ("team", "caseworker"):
         frame[col] = frame[col].fillna("")
     return frame
@@ -155,34 +158,66 @@ def age_band(age: pd.Series) -> pd.Series:
     return out
 
 
-def annex_a_checks(frame: pd.DataFrame, as_at: pd.Timestamp) -> pd.Series:
-    """The D2I-style Annex A checks, as readable text per row ("" when the row passes them all)."""
-    year_ago = as_at - pd.DateOffset(years=1)
-    anchor = frame["last_review"].fillna(frame["initial_plan_date"])
-    upn = frame["upn"].where(frame["upn"].notna() & frame["upn"].astype(str).str.strip().ne(""))
-    dup = upn.notna() & upn.duplicated(keep=False)
-    checks = [
-        (frame["birth_date"].isna(), "No date of birth"),
-        (frame["age"].fillna(0) >= 26, "Aged 26 or over"),
-        ((frame["age"].fillna(0) == 25), "Aged 25: plan should be ending"),
-        (frame["sen_type"].isna(), "No primary need"),
-        (frame["initial_plan_date"].isna(), "No initial plan date"),
-        (frame["initial_plan_date"] > as_at, "Initial plan date in the future"),
-        (frame["last_review"] > as_at, "Last review date in the future"),
-        (frame["initial_plan_date"] > frame["last_review"], "Initial plan date after last review"),
-        (anchor.notna() & (anchor < year_ago), "No review in the last 12 months"),
-        (frame["establishment"].eq(""), "No establishment recorded"),
-        (upn.isna() & frame["uln"].isna(), "No UPN or ULN"),
-        (dup, "UPN shared with another child"),
-    ]
-    # Each row's failed checks as bits of one number; the text is built once per distinct combination (a few
-    # dozen), so a national list costs one small array, not a new string per row.
+def primary_needs(need: pd.DataFrame) -> pd.DataFrame:
+    """Each request's primary type of need: the one ranked 1, or its only need when that has no rank (the data
+    checks take it as the primary: RANK-MISSING)."""
+    rank = need["sen_type_rank"]
+    unranked = rank.isna() | rank.astype(str).str.strip().eq("")
+    sole = ~need["request_id"].duplicated(keep=False)
+    return need[rank.astype(str).eq("1") | (unranked & sole)]
+
+
+def annex_a_checks(frame: pd.DataFrame, result) -> pd.Series:
+    """The Annex A checks that flagged each plan's child, as readable text per row ("" when none did).
+
+    Read by id from the run's data issues (the registry says which checks the Annex A list carries and in
+    what words) and from the REVIEW-12M finding, never recomputed here: an issue on the child's person row or on
+    any row of the plan's request flags the plan, and a check raised once for a whole table (the input has no
+    such data at all) flags every plan."""
+    words = {c.issue_id: c.annex_a for c in all_checks() if c.annex_a}
+    labels = list(dict.fromkeys([*words.values(), REVIEW_OVERDUE[2]]))
+    issues = result.issues
+    issues = issues[issues["issue_id"].isin(list(words))] if len(issues) else issues
+    pairs = [pd.DataFrame({"request_id": pd.Series([], dtype=object), "label": pd.Series([], dtype=object)})]
+    everyone: set[str] = set()
+    if len(issues):
+        label = issues["issue_id"].map(words)
+        record = issues["record_id"].astype(str)
+        whole_table = record.eq("") & issues["row"].astype(str).eq("")
+        everyone = set(label[whole_table])
+        people = issues["table"].eq("person") & ~whole_table
+        by_person = pd.DataFrame({"person_id": record[people], "label": label[people]}).merge(
+            frame[["person_id", "request_id"]].dropna(), on="person_id")
+        pairs.append(by_person[["request_id", "label"]])
+        for table, t in TABLES.items():
+            if not t.key or t.key[0] != "request_id":
+                continue
+            rows = issues["table"].eq(table) & ~whole_table
+            if rows.any():
+                # record_id is the key's parts joined by " / ", request_id first
+                rid = record[rows] if len(t.key) == 1 else record[rows].str.rsplit(" / ", n=len(t.key) - 1).str[0]
+                pairs.append(pd.DataFrame({"request_id": rid, "label": label[rows]}))
+    findings = result.findings
+    overdue = findings["rule_id"].eq(REVIEW_OVERDUE[0]) & findings["status"].eq(REVIEW_OVERDUE[1])
+    pairs.append(pd.DataFrame({"request_id": findings.loc[overdue, "record_id"].astype(str),
+                               "label": REVIEW_OVERDUE[2]}))
+    flagged = pd.concat(pairs, ignore_index=True)
+    flagged = flagged[flagged["request_id"].isin(frame["request_id"])]
+    # Each row's checks as bits of one number; the text is built once per distinct combination (a few dozen), so
+    # a national list costs one small array, not a new string per row.
+    bit = {label: i for i, label in enumerate(labels)}
     failed = np.zeros(len(frame), dtype=np.int64)
-    for bit, (mask, _) in enumerate(checks):
-        failed |= mask.fillna(False).astype(bool).to_numpy().astype(np.int64) << bit
+    for label in everyone:
+        failed |= np.int64(1) << bit[label]
+    if len(flagged):
+        position = pd.Series(np.arange(len(frame)), index=frame["request_id"].to_numpy())
+        position = position[~position.index.duplicated()]
+        rows = position.reindex(flagged["request_id"].to_numpy()).to_numpy()
+        bits = np.left_shift(np.int64(1), flagged["label"].map(bit).to_numpy(dtype=np.int64))
+        np.bitwise_or.at(failed, rows, bits)
     combos, which = np.unique(failed, return_inverse=True)
-    texts = np.array(["; ".join(label for bit, (_, label) in enumerate(checks) if combo >> bit & 1)
-                      for combo in combos.tolist()], dtype=object)
+    texts = np.array(["; ".join(label for label in labels if combo >> bit[label] & 1) for combo in combos.tolist()],
+                     dtype=object)
     return pd.Series(texts[which.reshape(-1)], index=frame.index, dtype=object)
 
 
@@ -254,9 +289,22 @@ def public_plans(plans: pd.DataFrame, dataset) -> pd.DataFrame:
 
 
 def check_counts(plans: pd.DataFrame) -> list[dict]:
+    """Children per Annex A check, with the ids behind each (so every entry can be found in data_issues.csv)."""
     counts: dict[str, int] = {}
-    for text in plans["data_checks"]:
+    for text, n in plans["data_checks"].value_counts(sort=False).items():
         if text:
             for part in text.split("; "):
-                counts[part] = counts.get(part, 0) + 1
-    return [{"check": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+                counts[part] = counts.get(part, 0) + int(n)
+    ids = annex_a_ids()
+    return [{"check": k, "ids": ids.get(k, ""), "count": v}
+            for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def annex_a_ids() -> dict[str, str]:
+    """The Annex A list's words -> the data-issue ids (or the rule) that carry them."""
+    ids: dict[str, list[str]] = {}
+    for c in all_checks():
+        if c.annex_a:
+            ids.setdefault(c.annex_a, []).append(c.issue_id)
+    ids.setdefault(REVIEW_OVERDUE[2], []).append(f"{REVIEW_OVERDUE[0]} {REVIEW_OVERDUE[1]}")
+    return {words: ", ".join(found) for words, found in ids.items()}
