@@ -54,7 +54,7 @@ def add_days_beginning_with(start: pd.Series, days: int) -> pd.Series:
     return start + pd.Timedelta(days=days - 1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
     """England and Wales bank holidays (with substitute days) as datetime64[D], from the ``holidays`` package."""
     days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))

@@ -126,7 +126,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     from .history import HistoryError
     from .result import counts
     from .run import OutputExists, refuse_overwrite, write
-    from .run import check as run_check
+    from .run import check as check_caseload
 
     as_at_date = _as_at(as_at)
     settings = _settings(pairs)
@@ -144,7 +144,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
         _fail(f"{out_dir} already holds a report; use --force to overwrite it or --out to choose another folder")
     rules = _rules(rules_dir)
     try:
-        result = run_check(list(inputs), as_at_date, profile=profile, settings=settings, engine=engine,
+        result = check_caseload(list(inputs), as_at_date, profile=profile, settings=settings, engine=engine,
                            rules_dir=rules_dir, progress=_progress(), rules=rules)
     except InputError as exc:
         _fail(str(exc))

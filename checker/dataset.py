@@ -128,7 +128,7 @@ class Dataset:
             frame = pd.concat([self.tables[name], frame], ignore_index=True)
         self.tables[name] = frame.reset_index(drop=True)
 
-    def merge(self, other: "Dataset") -> None:
+    def merge(self, other: Dataset) -> None:
         for name, frame in other.tables.items():
             self.add(name, frame.copy())
         self.issues.extend(other.issues)

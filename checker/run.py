@@ -22,7 +22,7 @@ from .result import RunResult
 from .settings import Settings
 from .writing import NotRecorded, OutputExists, Recorded, Written, refuse_overwrite, write
 
-__all__ = ["NotRecorded", "OutputExists", "Recorded", "Written", "check", "refuse_overwrite", "run_check", "write"]
+__all__ = ["NotRecorded", "OutputExists", "Recorded", "Written", "check", "refuse_overwrite", "write"]
 
 Progress = Callable[[str], None] | None
 
@@ -125,4 +125,3 @@ def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = No
     return result
 
 
-run_check = check  # the name the benchmarks and older callers use

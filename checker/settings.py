@@ -39,7 +39,7 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_pairs(cls, pairs: list[str] | tuple[str, ...]) -> "Settings":
+    def from_pairs(cls, pairs: list[str] | tuple[str, ...]) -> Settings:
         """Build from ``KEY=VALUE`` strings; a ValueError names the bad key or value and the choices."""
         values: dict = {}
         known = {f.name: f for f in fields(cls)}

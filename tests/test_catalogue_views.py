@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 from checker.dataset import Dataset
-from checker.model import DATE, TABLES
 from checker.engine import derive
 from checker.engine.evaluate import evaluate
 from checker.engine.rules import load_rules
 from checker.engine.views import build_views
+from checker.model import DATE, TABLES
 
 
 def ts(value):

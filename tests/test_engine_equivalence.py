@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rule_harness import record_frame
 
 from checker.engine.evaluate import evaluate, findings_for
 from checker.engine.rules import load_rules
@@ -16,7 +18,6 @@ from checker.engine.views import build_views
 from checker.engine.vocabulary import as_list, operator_of
 from checker.readers import load_inputs
 from checker.settings import Settings
-from rule_harness import record_frame
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "la" / "sen2_2026.xml"
 RULES = load_rules()

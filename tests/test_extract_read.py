@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from checker.dataset import InputError
-from checker.readers import inspect_file, format_inspection, load_inputs
+from checker.readers import format_inspection, inspect_file, load_inputs
 from checker.readers.extract import read_extract
 from checker.readers.profile import parse_profile
 

@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from test_history_store import finding, make_result
 
 from checker.history import compare, open_store
 from checker.history.compare import GONE
 from checker.history.since import section_html, since_last_month, write_changes_csv
-from test_history_store import finding, make_result
 
 OCT, NOV, DEC = dt.date(2026, 10, 31), dt.date(2026, 11, 30), dt.date(2026, 12, 31)
 MONTH1 = [

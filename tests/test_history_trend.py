@@ -6,11 +6,11 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from test_history_store import finding, make_result
 
 from checker.history import HistoryError, open_store
 from checker.history.migrations import SCHEMA_VERSION
 from checker.history.trend import ALL_TEAMS, NO_TEAM, trend_series, write_trend
-from test_history_store import finding, make_result
 
 OCT, NOV = dt.date(2026, 10, 31), dt.date(2026, 11, 30)
 OCTOBER = [
@@ -120,7 +120,8 @@ def test_a_first_schema_database_is_migrated_not_rejected(tmp_path):
 
 
 def test_a_failed_migration_leaves_the_old_schema(tmp_path, monkeypatch):
-    from checker.history import migrations, store as store_module
+    from checker.history import migrations
+    from checker.history import store as store_module
 
     path = tmp_path / "old.sqlite"
     open_store(path, upto=1).close()

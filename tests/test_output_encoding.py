@@ -1,7 +1,8 @@
 """The bulk cell encoder of the output writers gives exactly what the careful per-value encoder gives."""
 
 import pandas as pd
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker import output
 

@@ -9,12 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_quality_checks import CLEAN, build
 
 from checker.accounting import AccountingError, account, format_accounting, format_reading
 from checker.dataset import Dataset
 from checker.quality import check_dataset
-
-from test_quality_checks import CLEAN, build
 
 
 def test_accounting_from_real_checks():

@@ -6,11 +6,11 @@ from __future__ import annotations
 import openpyxl
 
 from checker.dataset import ERROR, QUERY
+from checker.quality.registry import REGISTRY
 from checker.readers.extract import read_extract
 from checker.readers.profile import parse_profile
 from checker.readers.sen2_flat import read_sen2_workbook
 from checker.readers.sen2_xml import read_sen2_xml
-from checker.quality.registry import REGISTRY
 
 PROFILE = parse_profile({"name": "la-test", "sheets": [
     {"match": "Requests*", "tables": ["request", "named_plan"], "required": ["request_id"],

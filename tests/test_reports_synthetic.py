@@ -144,7 +144,7 @@ def make_result(n_people: int = 60, seed: int = 1, hostile: bool = False, n_find
         if i % 13 == 0:
             add("EHC-FINAL-20W", "assessment", rid + "-X", person, "insufficient_data", None, None, None, None, urn,
                 message="No request date", **own)
-    for n, (urn, name, kind) in enumerate(SCHOOLS):
+    for n, (urn, _name, _kind) in enumerate(SCHOOLS):
         add("SCH-SENCO-DESIGNATE", "school", urn, None, "compliant" if n != 1 else "overdue", None, None, None, None,
             urn)
         add("SCH-SEN-INFO-REPORT", "school", urn, None, "late" if n == 2 else "compliant", None, None, None, None, urn)

@@ -10,9 +10,9 @@ import socket
 
 import pytest
 from click.testing import CliRunner
+from test_robust_privacy import build_caseload
 
 from checker.cli import main
-from test_robust_privacy import build_caseload
 
 
 class NetworkUsed(AssertionError):

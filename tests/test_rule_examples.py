@@ -5,9 +5,9 @@ leap days, bank holidays), kept next to the law they test; this file only runs t
 """
 
 import pytest
+from rule_harness import status_of
 
 from checker.engine.rules import load_rules
-from rule_harness import status_of
 
 RULES = load_rules()
 CASES = [(rule, ex) for rule in RULES for ex in rule.examples]

@@ -9,8 +9,12 @@ import pytest
 
 from checker.dataset import ERROR, QUERY, InputError
 from checker.readers.profile import load_profile
-from checker.readers.sen2_flat import (looks_like_sen2_blade, looks_like_sen2_workbook, read_sen2_blade,
-                                       read_sen2_workbook)
+from checker.readers.sen2_flat import (
+    looks_like_sen2_blade,
+    looks_like_sen2_workbook,
+    read_sen2_blade,
+    read_sen2_workbook,
+)
 from checker.readers.sen2_xml import read_sen2_xml
 
 BLADE = Path(__file__).parent / "data" / "sen2" / "blade"

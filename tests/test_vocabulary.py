@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rule_harness import record_frame, status_of
 
 from checker.engine import vocabulary
 from checker.engine.rules import Rule
 from checker.engine.vocabulary import DEADLINE_KINDS, OPERATORS
 from checker.settings import Settings
-from rule_harness import record_frame, status_of
 
 ENGINES = ["vectorised", "durable"]
 CHECKER = Path(__file__).resolve().parent.parent / "checker"

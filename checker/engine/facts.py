@@ -15,8 +15,8 @@ import pandas as pd
 from ..settings import Settings
 from . import vocabulary
 from .rules import Rule
-from .vocabulary import as_list, field_dates
 from .views import IDENTITY_COLUMNS  # what every finding carries
+from .vocabulary import as_list, field_dates
 
 
 @dataclass

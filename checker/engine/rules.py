@@ -21,8 +21,8 @@ from .. import resources
 from ..result import STATUSES
 from ..settings import CHOICES, Settings
 from . import vocabulary
-from .vocabulary import as_list, condition_fields, suggest
 from .views import SUBJECTS
+from .vocabulary import as_list, condition_fields, suggest
 
 STRENGTHS = ("must", "should")
 SEVERITIES = ("high", "medium", "low")

@@ -13,7 +13,6 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..output import write_csv
-
 from ..reports.fmt import long_date, status_label
 from ..result import STATUSES
 from .compare import Changes, compare

@@ -23,7 +23,7 @@ from ..model import DATE, TABLES
 from ..quality.registry import OURS, check
 from . import detect
 from .convert import Cells, cell_text, convert, parse_dates
-from .profile import (Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in)
+from .profile import Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in
 
 HEADER_SCAN_ROWS = 20
 
@@ -513,7 +513,7 @@ def read_extract(paths: list[Path], profile) -> Dataset:
             continue
         book_specs = {}
 
-        def wanted(name, hidden):
+        def wanted(name, hidden, book_specs=book_specs):
             spec = profile.sheet_for(name, hidden)
             book_specs[name] = spec
             return spec is not None

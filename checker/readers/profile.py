@@ -404,7 +404,7 @@ def _guess_all(header) -> tuple[tuple[str, ...], bool]:
 
 def draft_profile(path: Path) -> str:
     """YAML text of a draft profile for ``sendcheck profile new FILE``: every header mapped or listed to ignore."""
-    from .extract import read_grids, find_header_row  # the grid reader lives with the extract reader
+    from .extract import find_header_row, read_grids  # the grid reader lives with the extract reader
 
     path = Path(path)
     entries = []

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..dataset import ERROR, QUERY, Dataset, DataIssue, InputError
+from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
 from ..quality.registry import GUIDE, OURS, check
 from .convert import clean_text, parse_dates
 from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
 from .sen2_canonical import canonical_frame, person_ids, request_ids, unique_ids
-from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
 from .sen2_elements import HEADER_ITEMS
+from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
 
 BLADE_PROFILE = "sen2-blade"
 WORKBOOK_PROFILE = "sen2-presubmission"

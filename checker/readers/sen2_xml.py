@@ -17,13 +17,21 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from ..dataset import QUERY, Dataset, DataIssue, InputError
+from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..model import TABLES
 from ..quality.registry import GUIDE, check
 from .convert import clean_text, parse_dates
 from .sen2_canonical import LINED_KINDS, canonical_frame, person_ids, request_ids, unique_ids
-from .sen2_elements import (CONTAINER_NAMES, ELEMENTS, GENDER_TO_SEX, HEADER_ITEMS, HEADER_YEARS,
-                            PERSON_ID_ELEMENTS, element_for, year_note)
+from .sen2_elements import (
+    CONTAINER_NAMES,
+    ELEMENTS,
+    GENDER_TO_SEX,
+    HEADER_ITEMS,
+    HEADER_YEARS,
+    PERSON_ID_ELEMENTS,
+    element_for,
+    year_note,
+)
 
 _PROLOG_LIMIT = 1 << 20  # a prolog longer than 1 MB before the first element is not a SEN2 file
 _STREAM_TAGS = [f"{{*}}{n}" for base in ("Person", "Header", "Persons")
@@ -365,7 +373,7 @@ class _Reader:
 
     def _convert(self, table: str, raw: pd.DataFrame, ids: pd.Series) -> tuple[pd.DataFrame, list[DataIssue]]:
         names = {}
-        for container, elements in ELEMENTS.items():
+        for elements in ELEMENTS.values():
             for e in elements.values():
                 if e.table == table:
                     names.setdefault(e.field, e.name)

@@ -15,9 +15,9 @@ import pandas as pd
 from ..model import TABLES
 from ..quality.registry import all_checks
 from . import headline as hl
-from .safety import identifier_masker
 from . import national
 from .fmt import NEED_LABELS, SETTING_LABELS
+from .safety import identifier_masker
 from .svg import Bar, bar_chart
 
 AGE_BANDS = [(0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 16, "11 to 15"), (16, 20, "16 to 19"), (20, 26, "20 to 25"),
@@ -253,7 +253,7 @@ def overdue_reviews(findings: pd.DataFrame) -> pd.DataFrame:
 
 def _order(by: str, group: str):
     if by == "age_band":
-        return [label for _, _, label in AGE_BANDS].index(group) if group in [l for *_, l in AGE_BANDS] else 99
+        return [label for _, _, label in AGE_BANDS].index(group) if group in [label for *_, label in AGE_BANDS] else 99
     return group
 
 

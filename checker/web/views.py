@@ -7,12 +7,22 @@ import time
 from importlib.resources import as_file
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from werkzeug.security import safe_join
 
-from ..dataset import InputError
 from .. import resources
+from ..dataset import InputError
 from . import mapping
 from .runs import UploadError
 from .security import check_password, csrf_token, harden
