@@ -5,6 +5,7 @@ import datetime as dt
 import openpyxl
 import pytest
 import yaml
+from builders import workbook
 
 from checker.dataset import InputError
 from checker.readers import format_inspection, inspect_file, load_inputs
@@ -29,16 +30,7 @@ HEADERS = ["Child ID", "Request Ref", "Date Request Received", "20 Week Exceptio
 
 
 def _book(path, rows, headers=HEADERS, title="Requests", preamble=()):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for p in preamble:
-        ws.append(p)
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
+    return workbook(path, [headers, *rows], title=title, preamble=preamble)
 
 
 def _issues(ds, issue_id):

@@ -10,11 +10,12 @@ import stat
 
 import pandas as pd
 import pytest
+from builders import run_result
 
 from checker.history import HistoryError, open_store
 from checker.history import store as store_module
 from checker.history.migrations import SCHEMA_VERSION
-from checker.result import FINDING_COLUMNS, RunResult
+from checker.result import RunResult
 
 
 def finding(rule_id, record_id, status, *, due=None, stopped=None, days_late=None, team="East", caseworker="A. Khan"):
@@ -27,12 +28,7 @@ def finding(rule_id, record_id, status, *, due=None, stopped=None, days_late=Non
 
 
 def make_result(as_at, rows, inputs=("extract.csv",)) -> RunResult:
-    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    for col in ("clock_start", "due_date", "stopped_date"):
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
-    frame["days_late"] = pd.array(frame["days_late"].tolist(), dtype="Int64")
-    return RunResult(as_at=as_at, findings=frame, issues=pd.DataFrame(), rules=[], dataset=None,
-                     accounting=pd.DataFrame(), settings={"due_soon_days": 28}, inputs=list(inputs))
+    return run_result(as_at, rows, inputs=inputs)
 
 
 OCTOBER = [

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from builders import dataset
 
 from checker.dataset import ERROR, QUERY, Dataset
-from checker.model import DATE, TABLES
 from checker.quality import all_checks, catalogue_markdown, check_dataset, checks_catalogue, upn_check_letter
 
 AS_AT = dt.date(2025, 10, 1)
@@ -35,19 +35,7 @@ CLEAN = {
 }
 
 
-def build(tables: dict[str, list[dict]], header: dict | None = None) -> Dataset:
-    """A Dataset as a reader would hand it over: canonical columns, dates as datetime64, provenance."""
-    ds = Dataset(header=header or {})
-    for name, rows in tables.items():
-        frame = pd.DataFrame(rows)
-        for f in TABLES[name].fields:
-            if f.kind == DATE and f.name in frame:
-                frame[f.name] = pd.to_datetime(frame[f.name], format="ISO8601")
-        frame["_file"] = "extract.xlsx"
-        frame["_sheet"] = name.title()
-        frame["_row"] = range(2, len(frame) + 2)
-        ds.add(name, frame)
-    return ds
+build = dataset  # the shared builder, under the name these tests read best with
 
 
 def run(changes=None, add=None, drop=(), header=None, as_at=AS_AT):

@@ -4,6 +4,7 @@ profile or the SEN2 structure expects."""
 from __future__ import annotations
 
 import openpyxl
+from builders import workbook
 
 from checker.dataset import ERROR, QUERY
 from checker.quality.registry import REGISTRY
@@ -21,15 +22,11 @@ PROFILE = parse_profile({"name": "la-test", "sheets": [
 
 
 def _book(path, rows, formula_cells=()):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Requests"
-    for r in rows:
-        ws.append(r)
-    for cell, formula in formula_cells:
-        ws[cell] = formula  # openpyxl saves no result for a formula, as a reporting tool's export may not
-    wb.save(path)
-    return path
+    def formulas(wb, ws):
+        for cell, formula in formula_cells:
+            ws[cell] = formula  # openpyxl saves no result for a formula, as a reporting tool's export may not
+
+    return workbook(path, rows, title="Requests", edit=formulas)
 
 
 def _ids(ds, issue_id):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
+from builders import csv_file, workbook
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -31,14 +30,7 @@ GOOD = ["C1", "Ada", "Lovelace", "14/03/2016", "R1", "06/01/2025", "14/02/2025",
 
 
 def _csv(name, rows, encoding="utf-8", bom=b""):
-    def build(tmp: Path) -> Path:
-        path = tmp / name
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-        text = buffer.getvalue()
-        path.write_bytes(bom + text.encode(encoding))
-        return path
-    return build
+    return lambda tmp: csv_file(tmp / name, rows, encoding=encoding, bom=bom)
 
 
 def _raw(name, data: bytes):
@@ -54,18 +46,7 @@ def _stored(name):
 
 
 def _book(name, rows, edit=None, title="EHC Tracker"):
-    def build(tmp: Path) -> Path:
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = title
-        for r in rows:
-            ws.append(r)
-        if edit:
-            edit(wb, ws)
-        path = tmp / name
-        wb.save(path)
-        return path
-    return build
+    return lambda tmp: workbook(tmp / name, rows, title=title, edit=edit)
 
 
 def _merge_header(wb, ws):
