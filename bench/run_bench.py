@@ -124,7 +124,8 @@ def child(path: Path, fmt: str, with_reports: bool) -> dict:
     return {
         "format": fmt, "file_mb": path.stat().st_size / 1e6, "plans": int(len(usable.table("named_plan"))),
         "requests": int(len(usable.table("request"))), "findings": int(len(findings)), "stages": stages,
-        "total": total, "floor": floor_s, "peaks": peaks, "run_peak_mb": max(peaks.values()), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "total": total, "floor": floor_s, "peaks": peaks, "run_peak_mb": max(peaks.values()),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -183,14 +184,16 @@ def print_table(results: list[dict], people: int, options: str = "") -> None:
         for s in r["stages"]:
             if s not in stage_names:
                 stage_names.append(s)
-    print(f"\nsendcheck benchmark: {people:,} people, as at {AS_AT}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    print(f"\nsendcheck benchmark: {people:,} people, as at {AS_AT}, {os.cpu_count()} CPUs, "
+          f"python {sys.version.split()[0]}")
     header = ["stage (seconds)"] + [f"{r['format']} ({r['file_mb']:.0f} MB)" for r in results]
     rows = [[name] + [f"{r['stages'].get(name, float('nan')):.2f}" for r in results] for name in stage_names]
     rows.append(["TOTAL"] + [f"{r['total']:.2f}" for r in results])
     rows.append(["floor (read + write only)"] + [f"{r['floor']:.2f}" for r in results])
     rows.append(["x floor"] + [f"{r['total'] / r['floor']:.1f}" for r in results])
     rows.append(["rules share of run"] + [f"{100 * r['stages']['rules'] / r['total']:.0f}%" for r in results])
-    rows.append([f"END TO END: sendcheck check ({options or 'its defaults'}), median"] + [f"{r['end_to_end']['seconds']:.2f}" for r in results])
+    rows.append([f"END TO END: sendcheck check ({options or 'its defaults'}), median"]
+                + [f"{r['end_to_end']['seconds']:.2f}" for r in results])
     rows.append(["  fastest (of the timed runs)"] + [f"{r['end_to_end']['fastest']:.2f}" for r in results])
     rows.append(["  peak memory, process tree (MB, PSS)"] + [f"{r['end_to_end']['peak_mb']:.0f}" for r in results])
     rows.append(["peak memory of the run (MB)"] + [f"{r['run_peak_mb']:.0f}" for r in results])

@@ -86,18 +86,22 @@ def main():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The date the extract was taken; deadlines are judged as at this date.")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD",
+              help="The date the extract was taken; deadlines are judged as at this date.")
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile for CSV/XLSX extracts (a bundled name such as "
               "la-tracker-a, or a YAML file). Without it the best-matching bundled profile is chosen.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the reports "
               "(default ./sendcheck-reports/<as-at date>/).")
 @click.option("--report", "reports", multiple=True, type=click.Choice(REPORT_CHOICES + ("none",)),
-              help="Which human reports to write (repeatable; default all). Findings and data issues are always written.")
-@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A documented setting, e.g. --set day_one=sector "
-              "(see `sendcheck settings`).")
+              help="Which human reports to write (repeatable; default all). Findings and data issues are always "
+              "written.")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
+              help="A documented setting, e.g. --set day_one=sector (see `sendcheck settings`).")
 @click.option("--engine", type=click.Choice(["vectorised", "durable"]), default="vectorised", show_default=True,
-              help="vectorised is fast; durable runs every record through the durable_rules engine of record (slow, same answers).")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+              help="vectorised is fast; durable runs every record through the durable_rules engine of record "
+              "(slow, same answers).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Use another rules folder.")
 @click.option("--force", is_flag=True, help="Overwrite reports already in the output folder.")
 @click.option("--max-input-mb", type=click.IntRange(min=1), envvar="SENDCHECK_MAX_INPUT_MB",
               help="Refuse input files larger than this many megabytes (default 512): reading takes about ten "
@@ -181,7 +185,8 @@ def _print_summary(result, figures, written, format_accounting, format_reading) 
                    f"({figures['overdue_now']:,} overdue now)")
         click.echo(f"  departures from statutory guidance (should): {figures['should_breaches']:,}")
         click.echo("  by status: " + ", ".join(f"{s} {figures['by_status'][s]:,}" for s in
-                                               ("overdue", "due_soon", "late", "compliant", "pending", "excepted", "insufficient_data")))
+                                               ("overdue", "due_soon", "late", "compliant", "pending", "excepted",
+                                                "insufficient_data")))
     else:
         click.echo("Findings: none (no rule applied to any record).")
     if figures["not_evaluated"]:
@@ -229,7 +234,8 @@ def rules():
 
 
 @rules.command("list")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Use another rules folder.")
 def rules_list(rules_dir):
     """One line per rule: id, must/should, title and legal source."""
     for rule in _rules(rules_dir):
@@ -238,7 +244,8 @@ def rules_list(rules_dir):
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Use another rules folder.")
 def rules_show(rule_id, rules_dir):
     """The whole rule, in words."""
     from .engine.vocabulary import condition_words, deadline_step
@@ -255,7 +262,8 @@ def rules_show(rule_id, rules_dir):
         f"  {'Statutory duty (must)' if r.strength == 'must' else 'Statutory guidance (should)'}, owed by {r.owed_by}; "
         f"family {r.family}; severity {r.severity}",
         f"  {r.description}",
-        f"  Applies to: each {r.applies_to}" + (" where " + "; ".join(condition_words(c) for c in r.when) if r.when else ""),
+        f"  Applies to: each {r.applies_to}"
+        + (" where " + "; ".join(condition_words(c) for c in r.when) if r.when else ""),
         f"  Clock starts: {_fields(r.clock['start'])}",
         *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {deadline_step(s, settings)}" for s in specs],
         f"  Clock stops: {_fields(r.clock.get('stop')) or 'nothing recorded stops it: judged as at the run date'}",
@@ -284,7 +292,8 @@ def _fields(value) -> str:
 @click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run.")
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile, as for check.")
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="The same settings as the run.")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), help="Use another rules folder.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Use another rules folder.")
 def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
     """Why a finding was raised: the dates found, the deadline step by step, the status and the citation.
 
@@ -452,7 +461,8 @@ def settings_cmd():
 
 
 @main.command("data-dictionary")
-@click.option("--write", "write_to", type=click.Path(path_type=Path), help="Write Markdown to this file instead of printing it.")
+@click.option("--write", "write_to", type=click.Path(path_type=Path),
+              help="Write Markdown to this file instead of printing it.")
 def data_dictionary(write_to):
     """The canonical tables and fields every reader produces, with their SEN2 item numbers."""
     from .model import data_dictionary_markdown
