@@ -11,11 +11,13 @@ from checker.settings import Settings
 
 
 def record_frame(rule, record: dict) -> pd.DataFrame:
-    row = {"record_id": "R1", "person_id": "P1", "upn": None, "team": "East", "caseworker": "A. Caseworker", "urn": None}
+    row = {"record_id": "R1", "person_id": "P1", "upn": None, "team": "East", "caseworker": "A. Caseworker",
+           "urn": None}
     for name in rule.fields_used():
         row.setdefault(name, None)
     for key, value in record.items():
-        row[key] = pd.Timestamp(value) if isinstance(value, dt.date) else (None if value is None else str(value) if not isinstance(value, int | float) else value)
+        row[key] = (pd.Timestamp(value) if isinstance(value, dt.date)
+                    else (None if value is None else str(value) if not isinstance(value, int | float) else value))
     frame = pd.DataFrame([row])
     for col in frame.columns:
         if isinstance(row[col], pd.Timestamp) or col.endswith("_date") or col in (rule.clock.get("start"),):

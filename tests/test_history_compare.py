@@ -93,7 +93,8 @@ def test_section_html_escapes_and_says_when_there_is_nothing_to_compare(tmp_path
     assert "1 new breaches" in html
     write_changes_csv(ctx["changes"], tmp_path / "changes.csv")
     lines = (tmp_path / "changes.csv").read_text().splitlines()
-    assert lines[0].startswith("change,finding_id,rule_id") and len(lines) == 1 + ctx["changes"].counts()["new_breaches"] + 4
+    assert (lines[0].startswith("change,finding_id,rule_id")
+            and len(lines) == 1 + ctx["changes"].counts()["new_breaches"] + 4)
 
 
 LA = Path(__file__).resolve().parent.parent / "fixtures" / "la"

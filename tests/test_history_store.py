@@ -21,7 +21,8 @@ from checker.result import RunResult
 def finding(rule_id, record_id, status, *, due=None, stopped=None, days_late=None, team="East", caseworker="A. Khan"):
     return {"rule_id": rule_id, "table": "request", "record_id": record_id, "person_id": "P" + record_id,
             "upn": "A123456789012", "status": status, "clock_start": pd.Timestamp("2026-01-05"),
-            "due_date": pd.Timestamp(due) if due else pd.NaT, "stopped_date": pd.Timestamp(stopped) if stopped else pd.NaT,
+            "due_date": pd.Timestamp(due) if due else pd.NaT,
+            "stopped_date": pd.Timestamp(stopped) if stopped else pd.NaT,
             "days_late": days_late, "exception": "", "team": team, "caseworker": caseworker,
             "source": "extract.xlsx, row 2", "message": "Jane Doe's plan", "family": "assessment",
             "strength": "must", "severity": "breach", "title": "t", "urn": None, "note": ""}

@@ -118,10 +118,12 @@ def make_result(n_people: int = 60, seed: int = 1, hostile: bool = False, n_find
                            "_sheet": "Plans", "_row": i + 2})
             if i % 9:
                 placements.append({"request_id": rid, "urn": urn, "placement_rank": "1",
-                                   "entry_date": _ts(issued), "_file": "extract.xlsx", "_sheet": "Plans", "_row": i + 2})
+                                   "entry_date": _ts(issued), "_file": "extract.xlsx", "_sheet": "Plans",
+                                   "_row": i + 2})
             elif i % 2:
                 placements.append({"request_id": rid, "sen_setting": "EHE", "placement_rank": "1",
-                                   "entry_date": _ts(issued), "_file": "extract.xlsx", "_sheet": "Plans", "_row": i + 2})
+                                   "entry_date": _ts(issued), "_file": "extract.xlsx", "_sheet": "Plans",
+                                   "_row": i + 2})
             needs.append({"request_id": rid, "sen_type": NEEDS[i % 5], "sen_type_rank": "1", "_file": "extract.xlsx",
                           "_sheet": "Plans", "_row": i + 2})
             anchor = last_review or issued

@@ -82,7 +82,8 @@ def _status_conditions(rule: Rule) -> dict[str, list[dict]]:
         out["pending"] = known + [absent("stop")]
     else:
         out["overdue"] = known + [absent("stop"), {"$lt": {"due": {"$m": "as_at"}}}]
-        out["due_soon"] = known + [absent("stop"), {"$gte": {"due": {"$m": "as_at"}}}, {"$lte": {"due": {"$m": "soon"}}}]
+        out["due_soon"] = known + [absent("stop"), {"$gte": {"due": {"$m": "as_at"}}},
+                                   {"$lte": {"due": {"$m": "soon"}}}]
         out["pending"] = known + [absent("stop"), {"$gt": {"due": {"$m": "soon"}}}]
     return out
 

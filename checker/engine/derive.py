@@ -150,7 +150,8 @@ def current_placement(ds: Dataset, plans: pd.DataFrame, as_at) -> pd.DataFrame:
     if not len(placement):
         return out
     p = placement[placement["request_id"].isin(plans["request_id"])]
-    current = p[(p["entry_date"].isna() | (p["entry_date"] <= as_at)) & (p["leaving_date"].isna() | (p["leaving_date"] > as_at))]
+    current = p[(p["entry_date"].isna() | (p["entry_date"] <= as_at))
+                & (p["leaving_date"].isna() | (p["leaving_date"] > as_at))]
     current = current.sort_values(["request_id", "placement_rank", "entry_date"], na_position="last", kind="stable")
     current = current.drop_duplicates("request_id").set_index("request_id")
     ended = p[p["leaving_date"].notna() & (p["leaving_date"] <= as_at)].groupby("request_id")["leaving_date"].max()

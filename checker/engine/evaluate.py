@@ -113,11 +113,13 @@ def _notes(rule: Rule, status: np.ndarray, due, alt, stop, as_at) -> np.ndarray:
     if hit.any():
         counting = vocabulary.other_counting(rule.clock.get("deadline"))
         alt_t = _date_text(alt)
-        out[hit] = f"on time under the current reading, late under the other ({counting} counting: last day " + alt_t[hit] + ")"
+        out[hit] = (f"on time under the current reading, late under the other ({counting} counting: last day "
+                    + alt_t[hit] + ")")
     return out
 
 
-def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings, engine: str = "vectorised") -> pd.DataFrame:
+def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings,
+                 engine: str = "vectorised") -> pd.DataFrame:
     """Findings of one rule over one subject frame."""
     as_at = pd.Timestamp(as_at)
     if engine == "durable":

@@ -75,7 +75,8 @@ def explain(rule: Rule, frame: pd.DataFrame, record: str, as_at, settings: Setti
         if rule.when:
             lines.append("  applies because   " + "; ".join(condition_words(c, row) for c in rule.when))
         start_fields = as_list(rule.clock["start"])
-        used = next((n for n in start_fields if n in one.columns and coalesce_dates(one, n).notna().iloc[0]), start_fields[0])
+        used = next((n for n in start_fields if n in one.columns and coalesce_dates(one, n).notna().iloc[0]),
+                    start_fields[0])
         lines.append(f"  clock starts      {_d(f['clock_start'])}   ({used})")
         spec = rule.clock.get("deadline") or rule.clock.get("earliest")
         word = "earliest permitted day" if rule.is_window else "deadline"
@@ -86,7 +87,8 @@ def explain(rule: Rule, frame: pd.DataFrame, record: str, as_at, settings: Setti
             lines.append(f"  clock stopped     {_d(f['stopped_date'])}   ({', '.join(as_list(rule.clock['stop']))})")
         lines.append(f"  as at             {_d(as_at)}")
         if rule.exceptions:
-            lines.append(f"  exception         {f['exception'] if isinstance(f['exception'], str) else 'none recorded'}")
+            lines.append(f"  exception         "
+                         f"{f['exception'] if isinstance(f['exception'], str) else 'none recorded'}")
         status = STATUS_WORDS[f["status"]]
         if pd.notna(f["days_late"]):
             n = int(f["days_late"])

@@ -191,7 +191,8 @@ def _current_urn(ds: Dataset, as_at: pd.Timestamp) -> pd.Series:
     urn = pd.Series(dtype=object)
     if len(placement):
         p = placement[placement["urn"].notna()]
-        p = p[(p["entry_date"].isna() | (p["entry_date"] <= as_at)) & (p["leaving_date"].isna() | (p["leaving_date"] > as_at))]
+        p = p[(p["entry_date"].isna() | (p["entry_date"] <= as_at))
+              & (p["leaving_date"].isna() | (p["leaving_date"] > as_at))]
         p = p.sort_values(["request_id", "placement_rank", "entry_date"], na_position="last", kind="stable")
         urn = p.drop_duplicates("request_id").set_index("request_id")["urn"]
     detail = ds.table("plan_detail")
@@ -254,9 +255,11 @@ def build_views(ds: Dataset, as_at) -> dict[str, pd.DataFrame]:
     review = _drop_provenance(ds.table("review")).rename(columns={"urn": "review_urn"})
     review = review.merge(owner, on="request_id", how="left")
     review["urn"] = _first(review["review_urn"], review["urn"])
-    review["record_id"] = review["request_id"].astype(str) + "@" + review["meeting_date"].dt.strftime("%Y-%m-%d").fillna("undated")
+    review["record_id"] = (review["request_id"].astype(str) + "@"
+                           + review["meeting_date"].dt.strftime("%Y-%m-%d").fillna("undated"))
     review = review.merge(people[["person_id", "nc_year"]], on="person_id", how="left")
-    review["nc_year_at_meeting"] = derive.nc_year_on(review["meeting_date"], review["nc_year"], review["birth_date"], as_at)
+    review["nc_year_at_meeting"] = derive.nc_year_on(review["meeting_date"], review["nc_year"], review["birth_date"],
+                                                     as_at)
     views["review"] = review
 
     school = _drop_provenance(ds.table("school")).drop_duplicates("urn")

@@ -119,6 +119,7 @@ def compare(previous_findings: pd.DataFrame, current_findings: pd.DataFrame, *,
     new["months_open"] = 1
     resolved = merged[breach_before & ~breach_now].copy()
     resolved["months_open"] = None
-    overdue_now = merged[in_prev & in_cur & merged["status_before"].eq("due_soon") & merged["status"].eq("overdue")].copy()
+    overdue_now = merged[in_prev & in_cur & merged["status_before"].eq("due_soon")
+                         & merged["status"].eq("overdue")].copy()
     overdue_now["months_open"] = 1
     return Changes(previous_month, current_month, _shape(new), _shape(resolved), _shape(still), _shape(overdue_now))

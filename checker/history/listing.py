@@ -7,7 +7,8 @@ def format_runs(runs: list[dict]) -> str:
     """A fixed-width table of stored runs, oldest first; a hint when there are none."""
     if not runs:
         return "No runs are recorded yet. Record one with: sendcheck check ... --record"
-    head = f"{'Month':<8} {'As at':<10} {'Recorded':<19} {'Findings':>9} {'Breaches':>9} {'Input':<12} {'Rules':<12} Files"
+    head = (f"{'Month':<8} {'As at':<10} {'Recorded':<19} {'Findings':>9} {'Breaches':>9} {'Input':<12} "
+            f"{'Rules':<12} Files")
     lines = [head]
     for r in runs:
         lines.append(f"{r['month']:<8} {r['as_at'].isoformat():<10} {r['recorded_at'].replace('T', ' '):<19} "

@@ -23,7 +23,8 @@ CSV_NAME = "since-last-month.csv"
 GROUPS = (
     ("new_breaches", "New breaches", "Late or overdue now, and not last month."),
     ("became_overdue", "Due soon last month, overdue now", "These were on last month's due-soon list."),
-    ("resolved_breaches", "Resolved breaches", "Late or overdue last month, and not now (or no longer in the extract)."),
+    ("resolved_breaches", "Resolved breaches",
+     "Late or overdue last month, and not now (or no longer in the extract)."),
     ("still_open", "Still open", "Late or overdue last month and now; months open counts the monthly runs in a row."),
 )
 
@@ -113,6 +114,7 @@ def section_html(ctx: dict | None) -> Markup:
             out.append(f'<tr><td class="app-rule-id">{e(_cell(r["rule_id"]))}</td><td>{e(_cell(r["record_id"]))}</td>'
                        f'<td>{e(_cell(r["person_id"]))}</td><td>{e(_cell(r["team"]))}</td><td>{e(before)}</td>'
                        f'<td>{e(_cell(now))}</td><td>{e(_cell(r["due_date"]))}</td>'
-                       f'<td class="num">{e(_cell(r["days_late"]))}</td><td class="num">{e(_cell(r["months_open"]))}</td></tr>')
+                       f'<td class="num">{e(_cell(r["days_late"]))}</td>'
+                       f'<td class="num">{e(_cell(r["months_open"]))}</td></tr>')
         out.append("</tbody></table></div>")
     return Markup("".join(out))

@@ -56,7 +56,8 @@ def input_fingerprint(paths) -> str:
         try:
             digests.append(sha256_file(Path(p)))
         except OSError as exc:
-            raise HistoryError(f"{Path(p).name}: cannot read the input file to fingerprint it ({exc.strerror}).") from None
+            raise HistoryError(f"{Path(p).name}: cannot read the input file to fingerprint it "
+                               f"({exc.strerror}).") from None
     if len(digests) == 1:
         return digests[0]
     return hashlib.sha256("".join(d + "\n" for d in sorted(digests)).encode()).hexdigest()

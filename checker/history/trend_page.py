@@ -103,7 +103,8 @@ def page_context(store, series: pd.DataFrame, date_from, date_to, generated_at: 
     if months:
         period = f"{month_label(months[0])} to {month_label(months[-1])}"
     else:
-        period = f"{month_label(first) if first else 'the first run'} to {month_label(last) if last else 'the last run'}"
+        period = (f"{month_label(first) if first else 'the first run'} to "
+                  f"{month_label(last) if last else 'the last run'}")
     return {
         "title": "SEND compliance month by month", "caption": "Trend report",
         "as_at_text": long_date(runs[-1]["as_at"]) if runs else "no run recorded in this period",

@@ -78,8 +78,8 @@ def required(run: Run) -> None:
                                                 f"is {outcome}.", column=col)
                 else:
                     run.flag(kind, name, sole, col,
-                             lambda p, v, col=col, outcome=outcome, name=name: f"{col} is blank; this is the only {name} row "
-                                                                    f"for its request, so it is {outcome}.")
+                             lambda p, v, col=col, outcome=outcome, name=name:
+                             f"{col} is blank; this is the only {name} row for its request, so it is {outcome}.")
                 missing = missing & ~sole
             run.flag(REQUIRED_MISSING, name, missing, col,
                      lambda p, v, col=col, name=name: f"{col} is blank; it is required to identify or link this {name} "
@@ -119,7 +119,8 @@ def duplicates(run: Run) -> None:
         ref_of = dict(zip(rows[dup], refs))
         label = " + ".join(key)
         run.flag(DUPLICATE_KEY, name, mask, key[0],
-                 lambda p, v, label=label, ref_of=ref_of: f"{label} repeats {ref_of[p]}; the first row is kept and this copy is not evaluated.")
+                 lambda p, v, label=label, ref_of=ref_of:
+                 f"{label} repeats {ref_of[p]}; the first row is kept and this copy is not evaluated.")
 
 
 def orphans(run: Run) -> None:

@@ -107,10 +107,10 @@ def _check_size(path: Path) -> None:
         return  # reported by the open() that follows
     limit = max_input_mb()
     if size > limit * 1024**2:
-        raise InputError(f"{path.name}: the file is {size / 1024**2:,.0f} MiB, more than the {limit:,} MiB limit for one "
-                         f"input file; split the extract (for example one file per year of requests), or raise the "
-                         f"limit with --max-input-mb (or {MAX_INPUT_ENV}) on a computer with more memory (about ten "
-                         "times the file size is needed).")
+        raise InputError(f"{path.name}: the file is {size / 1024**2:,.0f} MiB, more than the {limit:,} MiB limit "
+                         f"for one input file; split the extract (for example one file per year of requests), or "
+                         f"raise the limit with --max-input-mb (or {MAX_INPUT_ENV}) on a computer with more memory "
+                         "(about ten times the file size is needed).")
 
 
 def _sniff_text(head: bytes) -> str | None:

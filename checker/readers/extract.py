@@ -393,7 +393,8 @@ def _alias_for(header: str, spec: SheetSpec | None) -> str | None:
 
 
 def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
-    """Line the sheet's headers up with the profile; None for an empty sheet. InputError for a sheet that can't be used."""
+    """Line the sheet's headers up with the profile; None for an empty sheet. InputError for a sheet that can't
+    be used."""
     where = f'{grid.file}, sheet "{grid.sheet}"' if grid.sheet else grid.file
     if grid.empty_sheet:
         return None
@@ -563,8 +564,8 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
         raise InputError(missing_required_message(where, smap, spec, profile))
     if smap.unknown:
         names = ", ".join(f'"{smap.headers[p]}"' for p in smap.unknown)
-        ds.issues.append(COLUMN_NOT_MAPPED.issue(f"{where}: columns not mapped by profile {profile.name} and not read: {names}. "
-                                   "Map them or list them under ignore.", file=grid.file, sheet=grid.sheet,
+        ds.issues.append(COLUMN_NOT_MAPPED.issue(f"{where}: columns not mapped by profile {profile.name} and not read: "
+                                   f"{names}. Map them or list them under ignore.", file=grid.file, sheet=grid.sheet,
                                    row=smap.header_row))
 
     body = grid.frame.iloc[smap.header_row:]
@@ -577,8 +578,8 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     stray = [c for c in unheaded if filled[c].any()]
     if stray:
         first = text[stray[0]].ne("")
-        ds.issues.append(COLUMN_NO_HEADER.issue(f"{where}: {len(stray)} column(s) have values but no header (first at row "
-                                   f"{first[first].index[0]}); those values are not read.",
+        ds.issues.append(COLUMN_NO_HEADER.issue(f"{where}: {len(stray)} column(s) have values but no header "
+                                   f"(first at row {first[first].index[0]}); those values are not read.",
                                    file=grid.file, sheet=grid.sheet, row=int(first[first].index[0])))
     blank = np.ones(len(text), dtype=bool)
     for column in filled.values():
@@ -593,8 +594,8 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
         if dup.any():
             first_row = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
             for row, h in hashes[dup].items():
-                ds.issues.append(DUPLICATE_ROW.issue(f"{where}, row {row}: exact copy of row {first_row[h]}; the copy is not "
-                                           "read.", file=grid.file, sheet=grid.sheet, row=int(row),
+                ds.issues.append(DUPLICATE_ROW.issue(f"{where}, row {row}: exact copy of row {first_row[h]}; the copy "
+                                           "is not read.", file=grid.file, sheet=grid.sheet, row=int(row),
                                            value=f"same as row {first_row[h]}"))
             counts["duplicate_rows"] = int(dup.sum())
             text, body = text[~dup.to_numpy()], body[~dup.to_numpy()]

@@ -304,7 +304,8 @@ def _parse_sheet(s, where: str) -> SheetSpec:
         raise InputError(f'{where}: "tables" must list the canonical tables this sheet feeds, e.g. [person, request].')
     for t in tables:
         if t not in TABLES:
-            raise InputError(f'{where}: "tables" names {t!r}, which is not a canonical table{_did_you_mean(t, TABLES)}.')
+            raise InputError(f'{where}: "tables" names {t!r}, which is not a canonical '
+                             f'table{_did_you_mean(t, TABLES)}.')
     columns = s.get("columns") or {}
     if not isinstance(columns, dict):
         raise InputError(f'{where}: "columns" must map each header to a canonical field.')

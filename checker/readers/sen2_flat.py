@@ -356,8 +356,8 @@ def _map_sheet(sh: _Sheet, module: str) -> tuple[pd.DataFrame, dict[str, str], l
                 labels[key.split(".")[-1]] = str(col)
         elif f not in ignored and not f.endswith("tableid") and f not in ("nativeid", "sourceid") \
                 and not f.endswith("orderseqcolumn"):
-            issues.append(SEN2_UNKNOWN_COLUMN.issue(f'{sh.file}{_sheet_part(sh.sheet)}: column "{col}" is not a SEN2 {module} item; '
-                                f"it is ignored.", file=sh.file, sheet=sh.sheet, column=str(col)))
+            issues.append(SEN2_UNKNOWN_COLUMN.issue(f'{sh.file}{_sheet_part(sh.sheet)}: column "{col}" is not a SEN2 '
+                                f"{module} item; it is ignored.", file=sh.file, sheet=sh.sheet, column=str(col)))
     return raw, labels, issues
 
 
@@ -442,9 +442,9 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
             to_request[module] = mapping[~mapping.index.duplicated()]
         orphan = rid.isna()
         for i in raw.index[orphan]:
-            issues.append(SEN2_ORPHAN_ROW.issue(f"{raw.at[i, '_file']}{_sheet_part(raw.at[i, '_sheet'])}, row {raw.at[i, '_row']}: "
-                                f"this {module} row does not link to any request (its {PARENT[module]} key is "
-                                f"missing or unknown); it cannot be checked and is left out.",
+            issues.append(SEN2_ORPHAN_ROW.issue(f"{raw.at[i, '_file']}{_sheet_part(raw.at[i, '_sheet'])}, "
+                                f"row {raw.at[i, '_row']}: this {module} row does not link to any request (its "
+                                f"{PARENT[module]} key is missing or unknown); it cannot be checked and is left out.",
                                 file=raw.at[i, "_file"], sheet=raw.at[i, "_sheet"], row=int(raw.at[i, "_row"]),
                                 table=TABLE[module]))
         raw = raw[~orphan].copy()
@@ -478,9 +478,10 @@ def _plan_level_placement_items(raws: dict[str, pd.DataFrame], issues: list[Data
             placement[field] = clean_text(placement[field]).fillna(placement["request_id"].map(by_request))
         covered = set(placement["request_id"]) if placement is not None else set()
         for i in active.index[clean_text(active[key]).notna() & ~active["request_id"].isin(covered)]:
-            issues.append(SEN2_NO_PLACEMENT_FOR_ITEM.issue(f"{active.at[i, '_file']}{_sheet_part(active.at[i, '_sheet'])}, row "
-                                f"{active.at[i, '_row']}: the active plan gives {field} {active.at[i, key]!r} but "
-                                f"has no placement row to hold it; the value is not used.",
+            issues.append(SEN2_NO_PLACEMENT_FOR_ITEM.issue(f"{active.at[i, '_file']}"
+                                f"{_sheet_part(active.at[i, '_sheet'])}, row {active.at[i, '_row']}: the active plan "
+                                f"gives {field} {active.at[i, key]!r} but has no placement row to hold it; the value "
+                                f"is not used.",
                                 file=active.at[i, "_file"], sheet=active.at[i, "_sheet"],
                                 row=int(active.at[i, "_row"]), column=field, value=str(active.at[i, key]),
                                 table="placement", record_id=str(active.at[i, "request_id"])))

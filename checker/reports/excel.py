@@ -170,7 +170,8 @@ def write_rules_sheet(w: WorkbookWriter, result):
 # No names, dates of birth or UPNs in the inspection pack: the person reference is the LA's own id (UPNs inside
 # ids are masked by safety.identifier_masker), and age replaces the date of birth.
 PLAN_COLUMNS = [
-    Column("Person ID", "person_id", width=14), Column("Age", "age", "int", 6), Column("Age band", "age_band", width=12), Column("Request", "request_id", width=14),
+    Column("Person ID", "person_id", width=14), Column("Age", "age", "int", 6),
+    Column("Age band", "age_band", width=12), Column("Request", "request_id", width=14),
     Column("Initial plan date", "initial_plan_date", "date", 14), Column("Last review", "last_review", "date", 12),
     Column("Establishment", "establishment", width=34), Column("Setting type", "setting_type", width=26),
     Column("Primary need", "primary_need", width=30), Column("Team", "team", width=14),

@@ -93,7 +93,8 @@ class Headline:
 def on_time(frame: pd.DataFrame) -> pd.Series:
     """Whether each timed finding met its deadline, whatever exception was later recorded against it."""
     days = pd.to_numeric(frame["days_late"], errors="coerce")
-    by_dates = (frame["stopped_date"] <= frame["due_date"]).where(frame["due_date"].notna() & frame["stopped_date"].notna())
+    by_dates = (frame["stopped_date"] <= frame["due_date"]).where(frame["due_date"].notna()
+                                                                   & frame["stopped_date"].notna())
     by_status = frame["status"].eq("compliant")
     result = (days <= 0).where(days.notna(), by_dates)
     return result.where(result.notna(), by_status).astype(bool)

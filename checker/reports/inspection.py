@@ -137,7 +137,8 @@ def current_setting(result) -> pd.DataFrame:
                                 setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str) else None)))
     establishment = np.where(has_urn, establishment,
                              np.where(ukprn.notna(), "UKPRN " + ukprn.astype(str),
-                                      setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str) else "")))
+                                      setting_code.map(lambda c: SETTING_LABELS.get(c, c) if isinstance(c, str)
+                                                       else "")))
     out = pd.DataFrame({"request_id": p["request_id"].astype(str).values, "urn_attended": urn.values,
                         "establishment": pd.Series(establishment).str.strip().values,
                         "setting_type": pd.Series(setting).values})
@@ -147,7 +148,8 @@ def current_setting(result) -> pd.DataFrame:
 
 def age_at(birth: pd.Series, as_at: pd.Timestamp) -> pd.Series:
     b = pd.to_datetime(birth)
-    years = as_at.year - b.dt.year - ((as_at.month < b.dt.month) | ((as_at.month == b.dt.month) & (as_at.day < b.dt.day)))
+    years = as_at.year - b.dt.year - ((as_at.month < b.dt.month)
+                                      | ((as_at.month == b.dt.month) & (as_at.day < b.dt.day)))
     return years.astype("Int64")
 
 

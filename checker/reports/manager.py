@@ -73,7 +73,8 @@ def issue_summary(issues: pd.DataFrame) -> list[dict]:
         places = sorted({", ".join(p for p in (f, f'sheet "{s}"' if s else "", f'column "{c}"' if c else "") if p)
                          for f, s, c in zip(group["file"], group["sheet"], group["column"])})
         out.append({"issue_id": issue_id, "severity": severity, "count": len(group),
-                    "example": group["message"].iloc[0], "places": places[:10], "more_places": max(0, len(places) - 10)})
+                    "example": group["message"].iloc[0], "places": places[:10],
+                    "more_places": max(0, len(places) - 10)})
     return sorted(out, key=lambda r: (r["severity"] != "error", -r["count"], r["issue_id"]))
 
 

@@ -33,7 +33,8 @@ class Bar:
     fill: str = DEFAULT_FILL
 
 
-def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, max_value: float | None = None) -> Markup:
+def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *,
+              max_value: float | None = None) -> Markup:
     """A horizontal bar chart; ``chart_id`` must be unique in the page (it names the title and desc)."""
     chart_id = "".join(c if c.isalnum() or c in "-_" else "-" for c in chart_id)
     top = max([max_value or 0] + [b.value for b in bars]) or 1

@@ -313,7 +313,8 @@ class Workbook:
         n = len(self._strings)
         # Escaped in one pass over the strings joined by NUL, which no cell text holds (cell_text removes it).
         opening = '<si><t xml:space="preserve">'
-        items = (opening + escape("\0".join(self._strings)).replace("\0", "</t></si>" + opening) + "</t></si>") if n else ""
+        items = ((opening + escape("\0".join(self._strings)).replace("\0", "</t></si>" + opening) + "</t></si>")
+                 if n else "")
         return f'{_XML_HEAD}<sst xmlns="{_MAIN_NS}" count="{n}" uniqueCount="{n}">{items}</sst>'
 
     def _styles(self) -> str:
