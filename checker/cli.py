@@ -260,7 +260,7 @@ def rules_show(rule_id, rules_dir):
         *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {deadline_step(s, settings)}" for s in specs],
         f"  Clock stops: {_fields(r.clock.get('stop')) or 'nothing recorded stops it: judged as at the run date'}",
         f"  Exceptions: {'; '.join(c.get('label') or condition_words(c) for c in r.exceptions) or 'none'}",
-        *[f"  At risk (not counted as a breach{_reading(c)}): {c['label']}" for c in r.at_risk],
+        *[f"  At risk (not counted as a breach{_reading(c)}): {c['label']}" for c in r.uncertain],
         *([f"  Recorded due date shown beside the statutory one: {_fields(r.clock['recorded_due'])}"]
           if r.clock.get("recorded_due") else []),
         f"  In force: from {r.effective_from or 'always'}" + (f" to {r.effective_to}" if r.effective_to else ""),

@@ -177,8 +177,9 @@ def _recorded_due(rule: Rule, facts: clock.Facts, record_ids: np.ndarray,
     return out
 
 
-def _at_risk(rule: Rule, facts: clock.Facts, status: pd.Series, settings: Settings, as_at):
-    """Records for which the duty is owed only under the other reading of an ambiguous law (``at_risk``).
+def _uncertain(rule: Rule, facts: clock.Facts, status: pd.Series, settings: Settings, as_at):
+    """Records for which the duty is owed only under the other reading of an ambiguous law (the rule's
+    ``uncertain`` conditions).
 
     Under the reading the run uses, a breach among them is not counted: it is reported as insufficient_data
     with "at risk" and what the other reading would say in the note. Under the other reading the status stands
@@ -186,11 +187,11 @@ def _at_risk(rule: Rule, facts: clock.Facts, status: pd.Series, settings: Settin
     n = len(status)
     note = np.full(n, "", dtype=object)
     label = np.full(n, None, dtype=object)
-    if not rule.at_risk or n == 0:
+    if not rule.uncertain or n == 0:
         return status, note, label
     rows = facts.frame
     counted = np.full(n, "", dtype=object)
-    for cond in rule.at_risk:
+    for cond in rule.uncertain:
         hit = vocabulary.mask(cond, rows).to_numpy() & (label == None) & (counted == "")  # noqa: E711
         if not hit.any():
             continue
@@ -241,7 +242,7 @@ def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings, eng
     n = len(rows)
     if n == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    status, risk_note, risk_label = _at_risk(rule, facts, status, settings, as_at)
+    status, risk_note, risk_label = _uncertain(rule, facts, status, settings, as_at)
     start, due, stop = facts.clock_start, facts.due_date, facts.stopped_date
     late_days = ((due - stop) if rule.is_window else (stop - due)).dt.days
     overdue_days = (as_at - due).dt.days

@@ -127,7 +127,8 @@ def compute(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings) -> Facts
         label = label.mask(hit, vocabulary.exception_label(cond))
         excepted |= hit
     recorded = coalesce_dates(rows, rule.clock.get("recorded_due"))
-    return Facts(rows, start, due, alt, stop, excepted, label, early, future, recorded, used)
+    return Facts(rows, start, due, alt, stop, excepted, label, stop_before_start=early, stop_after_as_at=future,
+                 recorded_due=recorded, stop_field=used)
 
 
 def day_number(dates: pd.Series) -> np.ndarray:

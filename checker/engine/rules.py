@@ -27,7 +27,7 @@ from .vocabulary import as_list, condition_fields, suggest
 STRENGTHS = ("must", "should")
 SEVERITIES = ("high", "medium", "low")
 REQUIRED_KEYS = ("id", "title", "description", "strength", "owed_by", "applies_to", "clock", "source", "action")
-RULE_KEYS = REQUIRED_KEYS + ("when", "exceptions", "at_risk", "effective", "severity", "notes", "examples")
+RULE_KEYS = REQUIRED_KEYS + ("when", "exceptions", "uncertain", "effective", "severity", "notes", "examples")
 FILE_KEYS = ("family", "title", "rules")
 CLOCK_KEYS = ("start", "deadline", "earliest", "stop", "recorded_due", "stop_notes")
 EFFECTIVE_KEYS = ("from", "to")
@@ -63,7 +63,7 @@ class Rule:
     exceptions: tuple[dict, ...] = ()
     # Records for which the duty is owed only under the other reading of an ambiguous law: under the default
     # reading a breach among them is reported as "at risk" (insufficient_data, with the label in the note).
-    at_risk: tuple[dict, ...] = ()
+    uncertain: tuple[dict, ...] = ()
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     examples: tuple[dict, ...] = ()
@@ -92,7 +92,7 @@ class Rule:
                  + as_list(self.clock.get("recorded_due")))
         for spec in as_list(self.clock.get("deadline")) + as_list(self.clock.get("earliest")):
             names += vocabulary.deadline_fields(spec)
-        for cond in self.when + self.exceptions + self.at_risk:
+        for cond in self.when + self.exceptions + self.uncertain:
             names += condition_fields(cond)
         return list(dict.fromkeys(names))
 
@@ -254,13 +254,13 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
     clock = _check_clock(raw["clock"], subject, where)
     when = _check_conditions(raw.get("when"), subject, where, "when")
     exceptions = _check_conditions(raw.get("exceptions"), subject, where, "exceptions")
-    at_risk = _check_conditions(raw.get("at_risk"), subject, where, "at_risk")
-    for cond in at_risk:
+    uncertain = _check_conditions(raw.get("uncertain"), subject, where, "uncertain")
+    for cond in uncertain:
         if not cond.get("label"):
-            raise where.error("at_risk", "each condition needs a label saying why the duty may not be owed")
+            raise where.error("uncertain", "each condition needs a label saying why the duty may not be owed")
     for cond in exceptions:
         if "only_if" in cond:
-            raise where.error("exceptions", "only_if belongs in when or at_risk; an exception is a recorded fact")
+            raise where.error("exceptions", "only_if belongs in when or uncertain; an exception is a recorded fact")
     effective = raw.get("effective") or {}
     _check_keys(effective, EFFECTIVE_KEYS, where, "effective", "effective")
     source = raw["source"]
@@ -278,7 +278,7 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
         clock=clock,
         when=when,
         exceptions=exceptions,
-        at_risk=at_risk,
+        uncertain=uncertain,
         effective_from=_date(effective.get("from"), where, "effective.from"),
         effective_to=_date(effective.get("to"), where, "effective.to"),
         examples=_check_examples(raw.get("examples"), subject, where),
