@@ -253,7 +253,8 @@ def _examples_with_a_stop():
         reads_stop = {f for c in rule.when for f in condition_fields(c)} & set(_stop_fields(rule) if
                                                                                rule.clock.get("stop") else [])
         if rule.clock.get("stop") and not reads_stop:
-            ex = next((e for e in rule.examples if e["expect"] in ("compliant", "late") and not e.get("settings")), None)
+            ex = next((e for e in rule.examples
+                       if e["expect"] in ("compliant", "late") and not e.get("settings")), None)
             if ex:
                 yield pytest.param(rule, ex, id=f"{rule.id}: {ex['name']}")
 
