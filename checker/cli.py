@@ -268,6 +268,9 @@ def rules_show(rule_id, rules_dir):
         *[f"  {'Earliest day' if r.is_window else 'Deadline'}: {deadline_step(s, settings)}" for s in specs],
         f"  Clock stops: {_fields(r.clock.get('stop')) or 'nothing recorded stops it: judged as at the run date'}",
         f"  Exceptions: {'; '.join(c.get('label') or condition_words(c) for c in r.exceptions) or 'none'}",
+        *[f"  At risk (not counted as a breach{_reading(c)}): {c['label']}" for c in r.uncertain],
+        *([f"  Recorded due date shown beside the statutory one: {_fields(r.clock['recorded_due'])}"]
+          if r.clock.get("recorded_due") else []),
         f"  In force: from {r.effective_from or 'always'}" + (f" to {r.effective_to}" if r.effective_to else ""),
         f"  Source: {r.citation}",
         f"  Action: {r.action}",
@@ -276,6 +279,10 @@ def rules_show(rule_id, rules_dir):
         lines.append(f"  Notes: {r.notes}")
     lines.append(f"  Defined in rules/{r.file}, with {len(r.examples)} worked examples.")
     click.echo("\n".join(lines))
+
+
+def _reading(cond: dict) -> str:
+    return "".join(f" under {k}={v}" for k, v in (cond.get("only_if") or {}).items())
 
 
 def _fields(value) -> str:

@@ -50,13 +50,18 @@ class DataIssue:
                                     "checker.quality.registry.check beside the code that raises it.")
 
     def location(self) -> str:
-        parts = [self.file or "input"]
-        if self.sheet:
-            parts.append(f'sheet "{self.sheet}"')
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f'column "{self.column}"')
+        return self.location_text(self.file, self.sheet, self.row, self.column)
+
+    @staticmethod
+    def location_text(file: str, sheet: str, row: int | None, column: str) -> str:
+        """'file, sheet "S", row 12, column "C"': where an issue is, as every message starts."""
+        parts = [file or "input"]
+        if sheet:
+            parts.append(f'sheet "{sheet}"')
+        if row is not None:
+            parts.append(f"row {row}")
+        if column:
+            parts.append(f'column "{column}"')
         return ", ".join(parts)
 
     def as_dict(self) -> dict:
@@ -109,16 +114,25 @@ class Dataset:
     merged_rows: dict[str, int] = field(default_factory=dict)
     # (file, sheet, table, field) -> the header as the council wrote it, for messages from later checks
     source_headers: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    # (table, field) pairs some input maps: a profile column found in the file, an item of the SEN2 return. A
+    # mapped field that is blank on every row this month still means "not done yet", never "not supplied", so
+    # a rule is left unevaluated only when no input maps the fields it needs (``run.rules_without_data``).
+    mapped: set[tuple[str, str]] = field(default_factory=set)
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table, empty with all its columns if no input supplied it."""
         frame = self.tables.get(name)
         return empty_frame(name) if frame is None else frame
 
-    def add(self, name: str, frame: pd.DataFrame) -> None:
-        """Append rows to a table, adding any canonical columns the reader did not have."""
+    def add(self, name: str, frame: pd.DataFrame, *, mapped: bool = True) -> None:
+        """Append rows to a table, adding any canonical columns the reader did not have.
+
+        The canonical columns ``frame`` arrives with are recorded as mapped (``mapped=False``: they are not,
+        e.g. a table already completed elsewhere, whose blank columns no input holds)."""
         if name not in TABLES:
             raise KeyError(name)
+        if mapped:
+            self.map_fields(name, [c for c in frame.columns if c in TABLES[name].columns])
         base = empty_frame(name)
         for col in base.columns:
             if col not in frame.columns:
@@ -128,9 +142,18 @@ class Dataset:
             frame = pd.concat([self.tables[name], frame], ignore_index=True)
         self.tables[name] = frame.reset_index(drop=True)
 
+    def map_fields(self, table: str, names) -> None:
+        """Record that an input maps these fields of ``table`` (whether or not any row holds a value)."""
+        self.mapped.update((table, n) for n in names)
+
+    def mapped_fields(self) -> set[str]:
+        """The canonical field names some input maps, in any table."""
+        return {name for _, name in self.mapped}
+
     def merge(self, other: Dataset) -> None:
+        self.mapped |= other.mapped
         for name, frame in other.tables.items():
-            self.add(name, frame.copy())
+            self.add(name, frame.copy(), mapped=False)
         self.issues.extend(other.issues)
         self.sources.extend(other.sources)
         for k, v in other.header.items():

@@ -223,6 +223,12 @@ ACTIVE_PLAN = Table(
         Field("transfer_in_date", DATE, "Date the plan transferred in from another LA (LA extract)"),
         Field("transfer_notice_date", DATE, "New LA's reg 15(4) notice that the plan has transferred (LA extract)"),
         Field("post16_transfer_date", DATE, "Planned move between post-16 institutions (reg 18(2)) (LA extract)"),
+        Field("post16_destination", CODE,
+              "Where the young person goes after Year 11: a school (its own or another school's sixth form) or a "
+              "post-16 institution (FE or sixth-form college, 16-19 academy, independent specialist provider, "
+              "training provider). Only a move to a post-16 institution is a reg 18(1)(a) transfer (CFA s83(2): "
+              "a post-16 institution is not a school) (LA extract)",
+              codes=("school", "post16_institution")),
     ),
 )
 

@@ -17,7 +17,6 @@ from .dataset import ISSUE_COLUMNS, Dataset
 from .engine.evaluate import evaluate
 from .engine.rules import Rule, load_rules
 from .engine.views import build_views
-from .model import TABLES
 from .result import RunResult
 from .settings import Settings
 from .writing import NotRecorded, OutputExists, Recorded, Written, refuse_overwrite, write
@@ -31,7 +30,7 @@ def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
     """A copy of the dataset without the rows that failed an error-level data check."""
     kept = Dataset(sources=list(dataset.sources), header=dict(dataset.header),
                    read_counts=list(dataset.read_counts), merged_rows=dict(dataset.merged_rows),
-                   source_headers=dict(dataset.source_headers))
+                   source_headers=dict(dataset.source_headers), mapped=set(dataset.mapped))
     for name, frame in dataset.tables.items():
         mask = rejected.get(name)
         kept.tables[name] = frame if mask is None or not mask.any() else frame[~mask.to_numpy()].reset_index(drop=True)
@@ -39,23 +38,18 @@ def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
 
 
 def supplied_fields(dataset: Dataset) -> set[str]:
-    """Canonical fields the input actually carries.
+    """Canonical fields some input maps (``Dataset.mapped``): a column the profile found in the file, an item
+    of the SEN2 return.
 
-    A SEN2 return carries every SEN2 item (a blank item there means "not happened yet"); an LA extract carries
-    the columns that hold at least one value. Extension fields a SEN2 return never has (final amended plan
-    date, review invitation date, ...) are therefore not supplied by it.
+    Whether any row holds a value this month does not matter: a mapped column that is blank everywhere means
+    "not done yet" (pending, due soon or overdue), never "not supplied". Extension fields a SEN2 return never
+    has (final amended plan date, review invitation date, ...) are not mapped by it.
     """
-    sen2 = any(dataset.header.get(k) for k in ("Collection", "LEA", "Year", "ReferenceDate"))
-    out: set[str] = set()
-    for name, frame in dataset.tables.items():
-        for f in TABLES[name].fields:
-            if (sen2 and f.sen2) or (f.name in frame.columns and frame[f.name].notna().any()):
-                out.add(f.name)
-    return out
+    return dataset.mapped_fields()
 
 
 def rules_without_data(rules: list[Rule], supplied: set[str]) -> dict[str, str]:
-    """Rules whose clock-stop date no input supplies: evaluating them would call every case overdue.
+    """Rules whose clock-stop date no input maps: evaluating them would call every case overdue.
 
     A SEN2 return, for instance, has no final-amended-plan date; rather than report every amendment as late,
     such a rule is listed as not evaluated, with the reason, in the run summary and the reports.
@@ -67,7 +61,7 @@ def rules_without_data(rules: list[Rule], supplied: set[str]) -> dict[str, str]:
             continue
         names = [stop] if isinstance(stop, str) else list(stop)
         if not any(n in supplied for n in names):
-            out[rule.id] = f"no input supplies {' or '.join(names)}"
+            out[rule.id] = f"no input has {' or '.join(names)} (no column or SEN2 item maps it)"
     return out
 
 
@@ -108,12 +102,14 @@ def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = No
     in_force = [r for r in rules if r.in_force(as_at)]
     skipped = rules_without_data(in_force, supplied_fields(usable))
     active = [r for r in in_force if r.id not in skipped]
+    differences: list = []  # recorded due dates that are not the statutory ones (DUE-DATE-DIFFERS)
     findings = evaluate(usable, active, as_at, settings, engine=engine, progress=progress, views=views,
-                        release_views=True)
+                        release_views=True, differences=differences)
+    recorded = quality.due_date_queries(differences, usable)
     result = RunResult(
         as_at=as_at,
         findings=findings,
-        issues=issues_frame(list(dataset.issues) + list(checked.issues)),
+        issues=issues_frame(list(dataset.issues) + list(checked.issues) + recorded),
         rules=rules,
         dataset=usable,
         accounting=counts,

@@ -13,6 +13,7 @@ CHOICES = {
     "day_one": ("legal", "sector"),
     "month_end": ("lenient", "strict"),
     "before_fixed_date": ("exclusive", "inclusive"),
+    "year11_transfer": ("post16_institution", "every_year11"),
 }
 
 HELP = {
@@ -22,6 +23,11 @@ HELP = {
                  "(default); 'strict' = the day before it.",
     "before_fixed_date": "'before 15 February': 'exclusive' = last day 14 Feb (the statute's word, default); "
                          "'inclusive' = last day 15 Feb ('by 15 February', as many guides write).",
+    "year11_transfer": "Year 11 and the 31 March phase transfer (reg 18(1)(a)): 'post16_institution' = owed for a "
+                       "move to a post-16 institution (FE or sixth-form college, 16-19 academy, specialist or "
+                       "training provider), not for a move into a school sixth form, and a breach where the "
+                       "destination is not recorded is only 'at risk' (default); 'every_year11' = owed for every "
+                       "Year 11 pupil whatever the destination.",
     "due_soon_days": "Days ahead counted as 'due soon' (default 28).",
     "findings_exit_code": "Exit code when findings or data issues are present (default 1; 0 to always succeed).",
 }
@@ -32,6 +38,7 @@ class Settings:
     day_one: str = "legal"
     month_end: str = "lenient"
     before_fixed_date: str = "exclusive"
+    year11_transfer: str = "post16_institution"
     due_soon_days: int = 28
     findings_exit_code: int = 1
 

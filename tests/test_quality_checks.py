@@ -105,7 +105,10 @@ FAILING = [
     ("date in the future", {("active_plan", 0): {"review_meeting": "2025-12-01", "last_review": "2025-12-05"}},
      None, "DATE-FUTURE", "active_plan", QUERY),
     ("born after as-at", {("person", 0): {"birth_date": "2026-01-01"}}, None, "AGE-NEGATIVE", "person", ERROR),
-    ("aged 26", {("person", 0): {"birth_date": "1999-01-01"}}, None, "AGE-26-PLUS", "person", ERROR),
+    ("aged 26 with a live plan", {("person", 0): {"birth_date": "1999-01-01"}}, None, "AGE-26-PLUS", "person",
+     QUERY),
+    ("aged 26 when first asked about", {("person", 0): {"birth_date": "1997-12-01"}}, None, "AGE-IMPLAUSIBLE",
+     "person", ERROR),
     ("aged 25", {("person", 0): {"birth_date": "2000-01-01"}}, None, "AGE-25", "person", QUERY),
     ("UPN wrong shape", {("person", 0): {"upn": "A12345"}}, None, "UPN-FORMAT", "person", QUERY),
     ("UPN wrong check letter", {("person", 0): {"upn": "Z801200005001"}}, None, "UPN-CHECK-LETTER", "person",
@@ -168,7 +171,8 @@ def test_check_fails_on_bad_row(what, changes, add, issue_id, table, severity):
 
 def test_every_check_in_the_catalogue_is_exercised_or_documented():
     tested = {f[3] for f in FAILING} | {"PARENT-REJECTED", "DATE-INVALID", "ATTENDANCE-PATTERN-MISSING",
-                                        "OTHER-CODE-FREQUENT", "UPN-DUPLICATE"}
+                                        "OTHER-CODE-FREQUENT", "UPN-DUPLICATE",
+                                        "DUE-DATE-DIFFERS"}  # raised after the rules: test_engine_principles.py
     assert {c.issue_id for c in all_checks() if c.module.startswith("checker.quality.")} <= tested
 
 
@@ -207,7 +211,7 @@ def test_rejected_request_rejects_its_children_but_not_others():
 
 def test_rejected_person_rejects_their_requests():
     _, result = run({("person", 0): {"birth_date": "1990-01-01"}})
-    assert result.reasons["person"].tolist() == ["AGE-26-PLUS"]
+    assert result.reasons["person"].tolist() == ["AGE-IMPLAUSIBLE"]
     assert result.reasons["request"].tolist() == ["PARENT-REJECTED"]
     assert result.rejected["review"].all()
 
@@ -250,6 +254,51 @@ def test_age_boundaries_on_birthday():
     assert "AGE-25" in ids(day_before) and "AGE-26-PLUS" not in ids(day_before)
     _, birthday = run({("person", 0): {"birth_date": "1999-10-01"}})
     assert "AGE-26-PLUS" in ids(birthday)
+
+
+# Principle 2a of issue 15: a data check never hides a possible breach. A plan live at 26 or over, or one that
+# ran past the 26th birthday before it ceased, is the breach (CFA s46, reg 46): the person is queried, not
+# rejected, and reaches the rules. Breaking it (AGE-26-PLUS back to an error, or rejecting on age alone) fails here.
+
+def test_live_plan_at_26_is_a_query_and_the_record_is_kept():
+    _, result = run({("person", 0): {"birth_date": "1999-01-01"}})  # 26 on 1 Jan 2025, live plan on 1 Oct 2025
+    hit = [i for i in result.issues if i.issue_id == "AGE-26-PLUS"]
+    assert hit and hit[0].severity == QUERY
+    assert "live plan" in hit[0].message and "s46" in hit[0].message
+    assert not any(s.any() for s in result.rejected.values())
+
+
+def test_plan_ceased_after_the_26th_birthday_is_kept_and_queried():
+    ran_on = {("person", 0): {"birth_date": "1999-03-01"},  # 26 on 1 Mar 2025; plan ceased 20 Jun 2025
+              ("named_plan", 0): {"cease_date": "2025-06-20", "cease_reason": "1"}}
+    _, result = run(ran_on)
+    hit = [i for i in result.issues if i.issue_id == "AGE-26-PLUS"]
+    assert hit and "ceased" in hit[0].message
+    assert not any(s.any() for s in result.rejected.values())
+
+
+def test_thirty_with_a_live_plan_is_still_evaluated():
+    """An age alone is never implausible enough to hide a plan kept years past the limit: asked about at 23,
+    30 at the run with the plan still live, the person is queried and kept."""
+    _, kept = run({("person", 0): {"birth_date": "1995-02-01"}, ("request", 0): {"received_date": "2018-01-08"}})
+    assert "AGE-26-PLUS" in ids(kept) and "AGE-IMPLAUSIBLE" not in ids(kept)
+    assert not kept.rejected["person"].any() and not kept.rejected["named_plan"].any()
+
+
+def test_request_received_at_26_contradicts_the_date_of_birth():
+    _, at_26 = run({("person", 0): {"birth_date": "1998-01-08"}})  # 26 on the day the request was received
+    assert "AGE-IMPLAUSIBLE" in ids(at_26) and at_26.rejected["person"].all()
+    _, day_before = run({("person", 0): {"birth_date": "1998-01-09"}})  # 25 that day: the request can stand
+    assert "AGE-IMPLAUSIBLE" not in ids(day_before) and not day_before.rejected["person"].any()
+    assert "AGE-26-PLUS" in ids(day_before)
+
+
+def test_no_plan_judged_at_the_latest_request():
+    only_asked = {("person", 0): {"birth_date": "1999-03-01"}, ("request", 0): {"request_outcome": "N"}}
+    _, result = run(only_asked, drop=["assessment", "named_plan", "plan_detail", "active_plan", "placement",
+                                      "sen_need", "review"])
+    assert "AGE-26-PLUS" not in ids(result) and "AGE-IMPLAUSIBLE" not in ids(result)
+    assert not result.rejected["request"].any()
 
 
 def test_duplicate_upn_across_people():

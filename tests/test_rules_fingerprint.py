@@ -60,7 +60,7 @@ def test_the_fingerprint_is_the_same_however_often_it_is_taken(rules_copy):
 
 
 @pytest.mark.parametrize("old,new", [
-    ("deadline: {months: 12}", "deadline: {months: 11}"),  # a deadline
+    ("deadline: {months: 6}", "deadline: {months: 5}"),  # a deadline
     ("effective: {from: 2014-09-01}", "effective: {from: 2014-09-02}"),  # when the duty came into force
     ("- Children and Families Act 2014 s44(1)", "- Children and Families Act 2014 s44(2)"),  # the citation
     ("      Hold the review meeting and send", "      Hold the review meeting today and send"),  # the action

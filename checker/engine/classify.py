@@ -88,9 +88,12 @@ def _status_conditions(rule: Rule) -> dict[str, list[dict]]:
     return out
 
 
-def durable_definition(rule: Rule, record_status) -> dict:
-    """One durable_rules ruleset for a rule file entry: applicability AND (exception OR no-exception AND status)."""
-    when = [vocabulary.durable(c) for c in rule.when]
+def durable_definition(rule: Rule, record_status, when_conditions=None) -> dict:
+    """One durable_rules ruleset for a rule file entry: applicability AND (exception OR no-exception AND status).
+
+    ``when_conditions`` are the rule's applicability conditions under the run's settings (``Rule.when_for``);
+    by default every one of them."""
+    when = [vocabulary.durable(c) for c in (rule.when if when_conditions is None else when_conditions)]
     definition = {}
     if rule.exceptions:
         definition["excepted"] = {
@@ -128,25 +131,27 @@ class _IsolatedHost(durable_engine.Host):
 _ids = itertools.count()
 
 
-def classify_durable(rule: Rule, frame: pd.DataFrame, facts_all: Facts, as_at, due_soon_days: int) -> pd.Series:
+def classify_durable(rule: Rule, frame: pd.DataFrame, facts_all: Facts, as_at, due_soon_days: int,
+                     when_conditions=None) -> pd.Series:
     """Statuses from the durable_rules engine, for every row of ``frame`` (NaN where the rule does not apply).
 
     ``facts_all`` must have been computed with the rule's applicability switched off (all rows), so that
-    applicability is decided here, by the engine.
+    applicability is decided here, by the engine, from ``when_conditions`` (default: all of the rule's).
     """
+    when = tuple(rule.when if when_conditions is None else when_conditions)
     statuses: dict[int, str] = {}
 
     def record_status(rid, status):
         statuses[int(rid)] = status
 
     name = f"{rule.id}#{next(_ids)}"
-    host = _IsolatedHost({name: durable_definition(rule, record_status)})
+    host = _IsolatedHost({name: durable_definition(rule, record_status, when)})
     as_at_day = float(day_number(pd.Series([pd.Timestamp(as_at)]))[0])
     start = day_number(facts_all.clock_start)
     due = day_number(facts_all.due_date)
     stop = day_number(facts_all.stopped_date)
-    fields = sorted({f for c in rule.when + rule.exceptions for f in condition_fields(c)})
-    numeric = vocabulary.numeric_fields(rule.when + rule.exceptions)
+    fields = sorted({f for c in when + rule.exceptions for f in condition_fields(c)})
+    numeric = vocabulary.numeric_fields(when + rule.exceptions)
     columns = {f: (frame[f].tolist() if f in frame.columns else [None] * len(frame)) for f in fields}
     for pos in range(len(frame)):
         fact = {

@@ -188,17 +188,62 @@ def plan_fields(ds: Dataset, frame: pd.DataFrame, as_at) -> pd.DataFrame:
     infant = _first_present(frame["current_urn"], frame["urn"]).isin(infant_urns)
     frame["transfer_kind"], frame["transfer_year"] = next_transfer(frame["nc_year_now"], infant, as_at)
     frame["transfer_date"] = september_first(frame["transfer_year"])
-    # A final amended plan from an earlier school year belongs to an earlier transfer, not this one.
+    # A final amended plan from an earlier school year belongs to an earlier transfer, not this one (the review
+    # before a transfer falls in the 12 months before it, reg 18(1)), whatever due date the council recorded.
     if "phase_transfer_final_date" in frame.columns:
-        year_began = pd.to_datetime({"year": frame["transfer_year"].fillna(1900).astype(int) - 1, "month": 9, "day": 1})
-        stale = (frame["phase_transfer_due_date"].isna() & frame["transfer_year"].notna()
-                 & frame["phase_transfer_final_date"].notna() & (frame["phase_transfer_final_date"] < year_began))
+        year_began = transfer_window_start(frame["transfer_year"])
+        stale = (frame["phase_transfer_final_date"].notna() & (frame["phase_transfer_final_date"] < year_began))
         frame["phase_transfer_final_date_earlier"] = frame["phase_transfer_final_date"].where(stale)
         frame["phase_transfer_final_date"] = frame["phase_transfer_final_date"].mask(stale)
+    frame["phase_transfer_maintained_date"] = phase_transfer_maintained(ds, frame, as_at)
     frame["compulsory_school_age_end"] = end_of_compulsory_school_age(frame["birth_date"])
     frame["plan_end_25"] = end_of_plan_at_25(frame["birth_date"])
     frame["transfer_review_due"] = transfer_review_due(frame["review_clock_start"], frame["transfer_in_date"])
     return frame
+
+
+def transfer_window_start(transfer_year: pd.Series) -> pd.Series:
+    """1 September of the school year before a transfer: the 12 months before it, in which reg 18(1) puts the
+    review (NaT where the transfer year is unknown)."""
+    years = pd.to_numeric(transfer_year, errors="coerce").astype("Int64")
+    return september_first(years - 1)
+
+
+def phase_transfer_maintained(ds: Dataset, plans: pd.DataFrame, as_at) -> pd.Series:
+    """Per plan: the date the review before the transfer concluded that no amendment was needed, else NaT.
+
+    Reg 18(1) requires the plan to be reviewed and "where necessary" amended before the deadline; a review whose
+    decision (on or before the run date, in the school year before the transfer) was to maintain the plan
+    unamended meets it (an all-through school, say). Only the latest such decision counts, and only if it was
+    "maintain": a later decision to amend means the amended plan is what is due. Decisions come from the active
+    plan (SEN2 LastReview with ReviewOutcome) and the review history."""
+    as_at = pd.Timestamp(as_at)
+    out = pd.Series(pd.NaT, index=plans.index, dtype="datetime64[ns]")
+    if not len(plans):
+        return out
+    parts = [pd.DataFrame({"request_id": plans["request_id"].to_numpy(),
+                           "decided": _dates(plans["last_review"]).to_numpy(),
+                           "outcome": plans["review_outcome"].astype(object).to_numpy()})]
+    review = ds.table("review")
+    if len(review):
+        parts.append(pd.DataFrame({"request_id": review["request_id"].to_numpy(),
+                                   "decided": _dates(review["decision_date"]).to_numpy(),
+                                   "outcome": review["outcome"].astype(object).to_numpy()}))
+    decisions = pd.concat(parts, ignore_index=True)
+    window = pd.Series(transfer_window_start(plans["transfer_year"]).to_numpy(),
+                       index=plans["request_id"].to_numpy())
+    window = window[~window.index.duplicated()]
+    decisions["from"] = _dates(_lookup(decisions["request_id"], window))
+    decisions = decisions[decisions["decided"].notna() & decisions["from"].notna()
+                          & (decisions["decided"] >= decisions["from"]) & (decisions["decided"] <= as_at)]
+    if not len(decisions):
+        return out
+    latest = decisions.groupby("request_id")["decided"].transform("max")
+    last = decisions[decisions["decided"] == latest]
+    maintained = last.groupby("request_id").agg(decided=("decided", "max"),
+                                                all_m=("outcome", lambda o: bool((o.astype(str) == "M").all())))
+    maintained = maintained.loc[maintained["all_m"], "decided"]
+    return _dates(_lookup(plans["request_id"], maintained)).astype("datetime64[ns]")
 
 
 def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:

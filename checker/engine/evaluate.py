@@ -118,19 +118,123 @@ def _notes(rule: Rule, status: np.ndarray, due, alt, stop, as_at) -> np.ndarray:
     return out
 
 
-def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings,
-                 engine: str = "vectorised") -> pd.DataFrame:
-    """Findings of one rule over one subject frame."""
+def _join_notes(*parts: np.ndarray) -> np.ndarray:
+    """Several note arrays as one: the non-empty notes of each row, in order, joined by "; "."""
+    out = np.asarray(parts[0], dtype=object).copy()
+    for part in parts[1:]:
+        part = np.asarray(part, dtype=object)
+        both = (out != "") & (part != "")
+        out = np.where(both, out + "; " + part, np.where(part != "", part, out)).astype(object)
+    return out
+
+
+def _stop_notes(rule: Rule, facts: clock.Facts) -> np.ndarray:
+    """Why a recorded stop date did not count (dated before the clock start, or after the as-at date), or what
+    the rule file says of the stop that did (``clock.stop_notes``)."""
+    n = len(facts.frame)
+    out = np.full(n, "", dtype=object)
+    for name, text in (rule.clock.get("stop_notes") or {}).items():
+        out[(facts.stop_field == name).to_numpy()] = " ".join(text.split())
+    names = " or ".join(vocabulary.as_list(rule.clock.get("stop")))
+    early = facts.stop_before_start.notna().to_numpy()
+    if early.any():
+        out[early] = (names + " " + _date_text(facts.stop_before_start)[early] + " is before the clock start "
+                      + _date_text(facts.clock_start)[early]
+                      + ", so it does not meet this duty (it answers an earlier one, or a date is wrong)")
+    future = facts.stop_after_as_at.notna().to_numpy()
+    if future.any():
+        out[future] = (names + " " + _date_text(facts.stop_after_as_at)[future]
+                       + " is after the as-at date, so it is not counted as done yet (data query DATE-FUTURE)")
+    return out
+
+
+def _recorded_due(rule: Rule, facts: clock.Facts, record_ids: np.ndarray,
+                  differences: list | None) -> np.ndarray:
+    """The due date the council recorded, shown beside the statutory one; a difference is a data query.
+
+    The recorded date agrees when it is the statutory last day under either reading of the counting ("before
+    15 February" recorded as 15 February is the same duty); it never replaces the statutory date."""
+    out = np.full(len(facts.frame), "", dtype=object)
+    recorded = facts.recorded_due
+    held = recorded.notna().to_numpy()
+    if not held.any():
+        return out
+    name = " or ".join(vocabulary.as_list(rule.clock.get("recorded_due")))
+    known = facts.due_date.notna().to_numpy()
+    agree = ((recorded == facts.due_date) | (recorded == facts.alt_due)).to_numpy()
+    rec_t, due_t = _date_text(recorded), _date_text(facts.due_date)
+    same = held & known & agree
+    differs = held & known & ~agree
+    unknown = held & ~known
+    out[same] = "the council's recorded due date (" + name + ") " + rec_t[same] + " agrees with the statutory date"
+    out[differs] = ("the council's recorded due date (" + name + ") " + rec_t[differs] + " differs from the "
+                    "statutory last day " + due_t[differs] + ", which is the one used (data query DUE-DATE-DIFFERS)")
+    out[unknown] = ("the council's recorded due date (" + name + ") " + rec_t[unknown] + " is not used: the "
+                    "statutory date cannot be worked out")
+    if differences is not None and differs.any():
+        differences.append(pd.DataFrame({
+            "rule_id": rule.id, "record_id": record_ids[differs], "field": name,
+            "recorded": recorded.to_numpy()[differs], "statutory": facts.due_date.to_numpy()[differs]}))
+    return out
+
+
+def _uncertain(rule: Rule, facts: clock.Facts, status: pd.Series, settings: Settings, as_at):
+    """Records for which the duty is owed only under the other reading of an ambiguous law (the rule's
+    ``uncertain`` conditions).
+
+    Under the reading the run uses, a breach among them is not counted: it is reported as insufficient_data
+    with "at risk" and what the other reading would say in the note. Under the other reading the status stands
+    and the note says why it is counted. Returns (status, note, label of at-risk rows or None)."""
+    n = len(status)
+    note = np.full(n, "", dtype=object)
+    label = np.full(n, None, dtype=object)
+    if not rule.uncertain or n == 0:
+        return status, note, label
+    rows = facts.frame
+    counted = np.full(n, "", dtype=object)
+    for cond in rule.uncertain:
+        hit = vocabulary.mask(cond, rows).to_numpy() & (label == None) & (counted == "")  # noqa: E711
+        if not hit.any():
+            continue
+        if vocabulary.in_reading(cond, settings):
+            label[hit] = cond["label"]
+        else:
+            chosen = ", ".join(f"{k}={getattr(settings, k)}" for k in cond.get("only_if") or {})
+            counted[hit] = "counted as owed under " + chosen + ": " + cond["label"]
+    values = status.to_numpy(dtype=object).copy()
+    risky = label != None  # noqa: E711
+    breach = risky & np.isin(values, ["late", "overdue"])
+    if breach.any():
+        due_t, stop_t = _date_text(facts.due_date), _date_text(facts.stopped_date)
+        first_late = _date_text(facts.due_date + pd.Timedelta(days=1))
+        would = np.where(values == "late", "late (done " + stop_t + ", deadline " + due_t + ")",
+                         "overdue since " + first_late).astype(object)
+        note[breach] = ("at risk, not counted as a breach: " + label[breach].astype(object) + "; if the duty is owed "
+                        "it is " + would[breach])
+        values[breach] = "insufficient_data"
+        status = pd.Series(values, index=status.index, dtype=object)
+    other = risky & ~breach & np.isin(values, ["due_soon", "pending"])
+    note[other] = "owed only if the other reading applies: " + label[other].astype(object)
+    note = np.where(counted != "", counted, note).astype(object)
+    label = np.where(breach, label, None)
+    return status, note, label
+
+
+def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings, engine: str = "vectorised",
+                 differences: list | None = None) -> pd.DataFrame:
+    """Findings of one rule over one subject frame.
+
+    ``differences``, when given, collects the records whose recorded due date differs from the statutory one
+    (rule_id, record_id, field, recorded, statutory), for the DUE-DATE-DIFFERS data query."""
     as_at = pd.Timestamp(as_at)
     if engine == "durable":
         if not rule.in_force(as_at.date()):
             return pd.DataFrame(columns=FINDING_COLUMNS)
         unconditional = Rule(**{**rule.__dict__, "when": ()})
         facts_all = clock.compute(unconditional, frame, as_at, settings)
-        status = classify_durable(rule, frame, facts_all, as_at, settings.due_soon_days)
+        status = classify_durable(rule, frame, facts_all, as_at, settings.due_soon_days, rule.when_for(settings))
         keep = status.notna()
-        facts = clock.Facts(frame[keep], facts_all.clock_start[keep], facts_all.due_date[keep], facts_all.alt_due[keep],
-                            facts_all.stopped_date[keep], facts_all.excepted[keep], facts_all.exception[keep])
+        facts = facts_all.subset(keep)
         status = status[keep]
     else:
         facts = clock.compute(rule, frame, as_at, settings)
@@ -139,15 +243,17 @@ def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings,
     n = len(rows)
     if n == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
+    status, risk_note, risk_label = _uncertain(rule, facts, status, settings, as_at)
     start, due, stop = facts.clock_start, facts.due_date, facts.stopped_date
     late_days = ((due - stop) if rule.is_window else (stop - due)).dt.days
     overdue_days = (as_at - due).dt.days
     days_late = pd.Series(pd.NA, index=rows.index, dtype="Int64")
     days_late = days_late.mask(status == "late", late_days).mask(status == "overdue", overdue_days).astype("Int64")
+    record_ids = rows["record_id"].astype(str).to_numpy()
     out = pd.DataFrame({
         "rule_id": rule.id,
         "table": rule.applies_to,
-        "record_id": rows["record_id"].astype(str).to_numpy(),
+        "record_id": record_ids,
         "person_id": _col(rows, "person_id"),
         "upn": _col(rows, "upn"),
         "status": status.to_numpy(),
@@ -166,9 +272,16 @@ def findings_for(rule: Rule, frame: pd.DataFrame, as_at, settings: Settings,
         "urn": _col(rows, "urn"),
     })
     status_arr = out["status"].to_numpy(dtype=object)
-    out["message"] = _messages(rule, status_arr, out["clock_start"], out["due_date"], out["stopped_date"],
-                               out["days_late"], out["exception"].to_numpy(dtype=object), as_at)
-    out["note"] = _notes(rule, status_arr, out["due_date"], facts.alt_due.to_numpy(), out["stopped_date"], as_at)
+    messages = _messages(rule, status_arr, out["clock_start"], out["due_date"], out["stopped_date"],
+                         out["days_late"], out["exception"].to_numpy(dtype=object), as_at)
+    at_risk = risk_label != None  # noqa: E711
+    if at_risk.any():
+        messages = messages.copy()
+        messages[at_risk] = rule.title + ": cannot be counted: " + risk_label[at_risk].astype(object) + " (at risk)."
+    out["message"] = messages
+    out["note"] = _join_notes(
+        _notes(rule, status_arr, out["due_date"], facts.alt_due.to_numpy(), out["stopped_date"], as_at),
+        _stop_notes(rule, facts), _recorded_due(rule, facts, record_ids, differences), risk_note)
     return out[FINDING_COLUMNS]
 
 
@@ -180,11 +293,12 @@ def _col(rows: pd.DataFrame, name: str) -> np.ndarray:
 
 def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None, *, engine: str = "vectorised",
              progress: Callable[[str], None] | None = None, views: dict | None = None,
-             release_views: bool = False) -> pd.DataFrame:
+             release_views: bool = False, differences: list | None = None) -> pd.DataFrame:
     """Every rule over its subject view; sorted so the same input and date give byte-identical findings.
 
     ``release_views`` empties ``views`` as it goes, dropping each view after the last rule that reads it, so
-    that the views are gone before the findings are joined (a run's memory peak)."""
+    that the views are gone before the findings are joined (a run's memory peak). ``differences`` collects the
+    recorded due dates that differ from the statutory ones (see ``findings_for``)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     settings = settings or Settings()
@@ -194,7 +308,7 @@ def evaluate(dataset, rules: list[Rule], as_at, settings: Settings | None = None
     for i, rule in enumerate(rules, 1):
         if rule.applies_to not in views:
             raise ValueError(f"rule {rule.id} applies to unknown subject {rule.applies_to!r}")
-        part = findings_for(rule, views[rule.applies_to], as_at, settings, engine)
+        part = findings_for(rule, views[rule.applies_to], as_at, settings, engine, differences)
         if release_views and last_use[rule.applies_to] == i:
             del views[rule.applies_to]
         if len(part):  # sorted here, rule by rule: the same order as sorting all findings by (rule, record)

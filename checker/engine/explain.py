@@ -67,13 +67,15 @@ def explain(rule: Rule, frame: pd.DataFrame, record: str, as_at, settings: Setti
         lines = [head, f"  {rule.title}  [{rule.strength}; owed by {rule.owed_by}]"]
         if found.empty:
             why = "not in force on that date" if not rule.in_force(pd.Timestamp(as_at).date()) else \
-                "; ".join(condition_words(c, row) for c in rule.when if not vocabulary.mask(c, one).iloc[0])
+                "; ".join(condition_words(c, row) for c in rule.when_for(settings)
+                          if not vocabulary.mask(c, one).iloc[0])
             lines.append(f"  does not apply: {why}")
             texts.append("\n".join(lines))
             continue
         f = found.iloc[0]
-        if rule.when:
-            lines.append("  applies because   " + "; ".join(condition_words(c, row) for c in rule.when))
+        when = rule.when_for(settings)
+        if when:
+            lines.append("  applies because   " + "; ".join(condition_words(c, row) for c in when))
         start_fields = as_list(rule.clock["start"])
         used = next((n for n in start_fields if n in one.columns and coalesce_dates(one, n).notna().iloc[0]),
                     start_fields[0])
@@ -97,7 +99,8 @@ def explain(rule: Rule, frame: pd.DataFrame, record: str, as_at, settings: Setti
         if f["note"]:
             lines.append(f"  note              {f['note']}")
         lines.append(f"  settings          day_one={settings.day_one}, month_end={settings.month_end}, "
-                     f"before_fixed_date={settings.before_fixed_date}, due_soon_days={settings.due_soon_days}")
+                     f"before_fixed_date={settings.before_fixed_date}, year11_transfer={settings.year11_transfer}, "
+                     f"due_soon_days={settings.due_soon_days}")
         for where in provenance:
             lines.append(f"  input             {where}")
         lines.append(f"  source            {rule.citation}")

@@ -27,9 +27,9 @@ from .vocabulary import as_list, condition_fields, suggest
 STRENGTHS = ("must", "should")
 SEVERITIES = ("high", "medium", "low")
 REQUIRED_KEYS = ("id", "title", "description", "strength", "owed_by", "applies_to", "clock", "source", "action")
-RULE_KEYS = REQUIRED_KEYS + ("when", "exceptions", "effective", "severity", "notes", "examples")
+RULE_KEYS = REQUIRED_KEYS + ("when", "exceptions", "uncertain", "effective", "severity", "notes", "examples")
 FILE_KEYS = ("family", "title", "rules")
-CLOCK_KEYS = ("start", "deadline", "earliest", "stop")
+CLOCK_KEYS = ("start", "deadline", "earliest", "stop", "recorded_due", "stop_notes")
 EFFECTIVE_KEYS = ("from", "to")
 EXAMPLE_KEYS = ("name", "as_at", "record", "expect", "settings")
 EXAMPLE_OUTCOMES = STATUSES + ("not_applicable",)
@@ -61,6 +61,9 @@ class Rule:
     clock: dict
     when: tuple[dict, ...] = ()
     exceptions: tuple[dict, ...] = ()
+    # Records for which the duty is owed only under the other reading of an ambiguous law: under the default
+    # reading a breach among them is reported as "at risk" (insufficient_data, with the label in the note).
+    uncertain: tuple[dict, ...] = ()
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     examples: tuple[dict, ...] = ()
@@ -85,12 +88,18 @@ class Rule:
 
     def fields_used(self) -> list[str]:
         """Every canonical/view field the rule reads, for explain and for building durable facts."""
-        names = as_list(self.clock.get("start")) + as_list(self.clock.get("stop"))
+        names = (as_list(self.clock.get("start")) + as_list(self.clock.get("stop"))
+                 + as_list(self.clock.get("recorded_due")))
         for spec in as_list(self.clock.get("deadline")) + as_list(self.clock.get("earliest")):
             names += vocabulary.deadline_fields(spec)
-        for cond in self.when + self.exceptions:
+        for cond in self.when + self.exceptions + self.uncertain:
             names += condition_fields(cond)
         return list(dict.fromkeys(names))
+
+    def when_for(self, settings: Settings) -> tuple[dict, ...]:
+        """The applicability conditions under these settings (a condition with ``only_if`` belongs to one
+        reading of the law only)."""
+        return vocabulary.for_reading(self.when, settings)
 
 
 class _Where:
@@ -163,11 +172,21 @@ def _check_clock(clock, subject: str, where: _Where) -> dict:
         raise where.error("clock", "needs a start field")
     if ("deadline" in clock) == ("earliest" in clock):
         raise where.error("clock", "needs exactly one of deadline or earliest")
-    for part in ("start", "stop"):
+    for part in ("start", "stop", "recorded_due"):
         if part in clock and not as_list(clock[part]):
             raise where.error(f"clock.{part}", "needs a field or a list of fields")
         for name in as_list(clock.get(part)):
             _check_field(name, subject, where, f"clock.{part}")
+    notes = clock.get("stop_notes")
+    if notes is not None:
+        if not isinstance(notes, dict) or not notes:
+            raise where.error("clock.stop_notes", f"must be a mapping of stop field: note, got {notes!r}")
+        for name, text in notes.items():
+            if name not in as_list(clock.get("stop")):
+                raise where.error("clock.stop_notes", f"{name!r} is not one of the clock's stop fields"
+                                                      f"{suggest(name, as_list(clock.get('stop')))}")
+            if not isinstance(text, str) or not text.strip():
+                raise where.error("clock.stop_notes", f"the note for {name} must be text")
     part = "deadline" if "deadline" in clock else "earliest"
     specs = as_list(clock[part])
     if not specs:
@@ -235,6 +254,13 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
     clock = _check_clock(raw["clock"], subject, where)
     when = _check_conditions(raw.get("when"), subject, where, "when")
     exceptions = _check_conditions(raw.get("exceptions"), subject, where, "exceptions")
+    uncertain = _check_conditions(raw.get("uncertain"), subject, where, "uncertain")
+    for cond in uncertain:
+        if not cond.get("label"):
+            raise where.error("uncertain", "each condition needs a label saying why the duty may not be owed")
+    for cond in exceptions:
+        if "only_if" in cond:
+            raise where.error("exceptions", "only_if belongs in when or uncertain; an exception is a recorded fact")
     effective = raw.get("effective") or {}
     _check_keys(effective, EFFECTIVE_KEYS, where, "effective", "effective")
     source = raw["source"]
@@ -252,6 +278,7 @@ def _build_rule(raw: dict, family: str, path: Path) -> Rule:
         clock=clock,
         when=when,
         exceptions=exceptions,
+        uncertain=uncertain,
         effective_from=_date(effective.get("from"), where, "effective.from"),
         effective_to=_date(effective.get("to"), where, "effective.to"),
         examples=_check_examples(raw.get("examples"), subject, where),

@@ -104,6 +104,10 @@ SUBJECTS: dict[str, Subject] = {
          "transfer_date": "1 September of the transfer year",
          "phase_transfer_final_date_earlier": "a final amended plan dated before the school year of this "
                                               "transfer (it belongs to an earlier one)",
+         "phase_transfer_maintained_date": "the review before the transfer concluded that no amendment was "
+                                           "needed: the date of that decision (the latest decision in the school "
+                                           "year before the transfer, on or before the run date, if it was to "
+                                           "maintain the plan)",
          "compulsory_school_age_end": "the last Friday of June of the school year in which the child turns 16",
          "plan_end_25": "31 August ending the school year of the 25th birthday",
          "transfer_review_due": "after a transfer in, the later of 12 months from the plan being made or last "

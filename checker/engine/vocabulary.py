@@ -102,6 +102,10 @@ class DeadlineKind:
     fields: Callable[[dict], list[str]] = lambda spec: []  # the fields of the subject the spec reads
     standing: bool = False  # a standing duty: "required since" rather than a deadline that passed
     other_reading: str | None = None  # the counting an ambiguous reading of this kind switches to, for notes
+    # Whether only an event on or after the clock start can meet the duty ("within 4 weeks of the meeting": a
+    # decision dated before the meeting answers an earlier one). Kinds whose stop lawfully comes first ("at least
+    # 2 weeks before", "before 15 February" of a September transfer, a due date held in the data) say False.
+    stop_follows_start: Callable[[dict], bool] = lambda spec: False
 
 
 def _weeks_step(spec: dict, settings: Settings) -> str:
@@ -148,6 +152,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         due=lambda spec, start, frame, s: calendar.add_weeks(start, int(spec["weeks"]), day_one=s.day_one),
         step=_weeks_step,
         other_reading="Day-1",
+        stop_follows_start=lambda spec: int(spec["weeks"]) > 0,
         examples=(DueExample({"weeks": 20}, "2025-01-06", "2025-05-26"),
                   DueExample({"weeks": 20}, "2025-01-06", "2025-05-25", settings={"day_one": "sector"}),
                   DueExample({"weeks": -2}, "2025-03-17", "2025-03-03")),
@@ -157,6 +162,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         check=_nonzero,
         due=lambda spec, start, frame, s: calendar.add_days(start, int(spec["days"])),
         step=lambda spec, s: f"+ {spec['days']} days",
+        stop_follows_start=lambda spec: int(spec["days"]) > 0,
         examples=(DueExample({"days": 15}, "2025-02-20", "2025-03-07"),),
     ),
     DeadlineKind(
@@ -164,6 +170,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         check=_positive,
         due=lambda spec, start, frame, s: calendar.add_days_beginning_with(start, int(spec["days_beginning_with"])),
         step=lambda spec, s: f"+ {spec['days_beginning_with']} days beginning with that day (it is day 1)",
+        stop_follows_start=lambda spec: True,
         examples=(DueExample({"days_beginning_with": 15}, "2025-03-01", "2025-03-15"),),
     ),
     DeadlineKind(
@@ -172,6 +179,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         check=_positive,
         due=lambda spec, start, frame, s: calendar.add_working_days(start, int(spec["working_days"])),
         step=lambda spec, s: f"+ {spec['working_days']} working days (no weekends or England and Wales bank holidays)",
+        stop_follows_start=lambda spec: True,
         examples=(DueExample({"working_days": 3}, "2025-04-17", "2025-04-24"),),  # over Good Friday and Easter Monday
     ),
     DeadlineKind(
@@ -180,6 +188,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         due=lambda spec, start, frame, s: calendar.add_working_days(
             start, int(spec["working_days_beginning_with"]), beginning_with=True),
         step=lambda spec, s: f"+ {spec['working_days_beginning_with']} working days beginning with that day",
+        stop_follows_start=lambda spec: True,
         # over Good Friday, Easter Monday and the early May bank holiday
         examples=(DueExample({"working_days_beginning_with": 15}, "2025-04-14", "2025-05-07"),),
     ),
@@ -193,6 +202,7 @@ DEADLINE_KINDS: dict[str, DeadlineKind] = {k.name: k for k in (
         step=lambda spec, s: (f"+ {spec['months']} months, ending the day before the anniversary "
                               f"(month_end={s.month_end} where the corresponding date does not exist)"),
         other_reading="strict",
+        stop_follows_start=lambda spec: True,
         examples=(DueExample({"months": 12}, "2025-01-31", "2026-01-30"),
                   DueExample({"months": 12}, "2024-02-29", "2025-02-28"),
                   DueExample({"months": 12}, "2024-02-29", "2025-02-27", settings={"month_end": "strict"})),
@@ -297,6 +307,15 @@ def deadline_step(spec: dict, settings: Settings) -> str:
 def is_standing(specs) -> bool:
     """Whether a clock's deadline makes the rule a standing duty (met or unmet since a date, no time limit)."""
     return any(kind_of(spec).standing for spec in as_list(specs))
+
+
+def stop_follows_start(specs) -> bool:
+    """Whether a clock's stop counts only on or after its start: every deadline spec of the clock says so.
+
+    The engine then treats a stop dated before the start as no stop at all (``engine/facts.py``): last year's
+    decision does not answer this year's meeting. Declared per kind above, so no rule file has to say it."""
+    specs = as_list(specs)
+    return bool(specs) and all(kind_of(spec).stop_follows_start(spec) for spec in specs)
 
 
 def other_counting(specs) -> str:
@@ -420,6 +439,10 @@ def _any_mask(frame: pd.DataFrame, name, operand) -> pd.Series:
     return out
 
 
+def _all_mask(frame: pd.DataFrame, name, operand) -> pd.Series:
+    return all_of(operand, frame)
+
+
 OPERATORS: dict[str, Operator] = {o.name: o for o in (
     Operator(
         "in", "{field: f, in: [A, B]}", "the value is one of the list (a missing value is in no list)",
@@ -479,9 +502,47 @@ OPERATORS: dict[str, Operator] = {o.name: o for o in (
                   ConditionExample({"any": [{"field": "dmo", "equals": "R"}, {"field": "dco", "equals": "R"}]},
                                    {"dmo": "Y", "dco": None}, False)),
     ),
+    Operator(
+        "every", "{every: [conditions]}", "every one of the conditions holds (an exception that needs two facts)",
+        check=_any_check, mask=_all_mask, on_field=False,
+        durable=lambda f, conds: {"$and": [durable(c) for c in conds]},
+        durable_negated=lambda f, conds: {"$or": [durable_negated(c) for c in conds]},
+        words=lambda f, conds, row: " and ".join(condition_words(c, row) for c in conds),
+        fields=lambda f, conds: [name for c in conds for name in condition_fields(c)],
+        examples=(ConditionExample({"every": [{"field": "exported", "present": True},
+                                            {"field": "request_outcome_date", "present": False}]},
+                                   {"exported": "301", "request_outcome_date": None}, True),
+                  ConditionExample({"every": [{"field": "exported", "present": True},
+                                            {"field": "request_outcome_date", "present": False}]},
+                                   {"exported": "301", "request_outcome_date": "2025-02-17"}, False)),
+    ),
 )}
 
-CONDITION_KEYS = ("field", "label")  # the keys of a condition besides its operator
+CONDITION_KEYS = ("field", "label", "only_if")  # the keys of a condition besides its operator
+
+
+def _only_if_problem(value) -> str | None:
+    """``only_if: {setting: value}``: the condition holds only under that reading of an ambiguous law."""
+    from ..settings import CHOICES
+
+    if not isinstance(value, dict) or not value:
+        return f"only_if needs a mapping of setting: value, got {value!r}"
+    for name, chosen in value.items():
+        if name not in CHOICES:
+            return f"only_if names unknown setting {name!r}{suggest(name, CHOICES)} (settings: {', '.join(CHOICES)})"
+        if chosen not in CHOICES[name]:
+            return f"only_if: setting {name} must be one of {', '.join(CHOICES[name])}, got {chosen!r}"
+    return None
+
+
+def in_reading(cond: dict, settings: Settings) -> bool:
+    """Whether a condition is part of the rule under these settings (``only_if`` names the reading it belongs to)."""
+    return all(getattr(settings, name) == value for name, value in (cond.get("only_if") or {}).items())
+
+
+def for_reading(conditions, settings: Settings) -> tuple[dict, ...]:
+    """The conditions of a rule that hold under these settings: the rest belong to another reading of the law."""
+    return tuple(c for c in conditions if in_reading(c, settings))
 
 
 def operator_of(cond: dict) -> Operator:
@@ -511,6 +572,8 @@ def condition_problem(cond) -> str | None:
         return f"condition {problem}"
     if "label" in cond and not isinstance(cond["label"], str):
         return f"condition{on}: label must be text, got {cond['label']!r}"
+    if "only_if" in cond and (problem := _only_if_problem(cond["only_if"])):
+        return f"condition{on}: {problem}"
     if problem := op.check(cond[op.name]):
         return f"{op.name}{on} {problem}" if op.on_field else problem
     return None
@@ -563,15 +626,16 @@ def condition_words(cond: dict, row=None) -> str:
     """The condition in words ("outcome in ['A']"); given a record, with the value it holds there."""
     op = operator_of(cond)
     operand = cond[op.name]
+    reading = "".join(f" [only under {k}={v}]" for k, v in (cond.get("only_if") or {}).items())
     if op.words:
-        return op.words(cond.get("field"), operand, row)
+        return op.words(cond.get("field"), operand, row) + reading
     name = cond["field"]
     phrase = f"{op.name.replace('_', ' ')} {operand}"
     if row is None:
-        return f"{name} {phrase}"
+        return f"{name} {phrase}{reading}"
     value = row.get(name)
     shown = "(blank)" if value is None or pd.isna(value) else str(value)
-    return f"{name} = {shown} ({phrase})"
+    return f"{name} = {shown} ({phrase}){reading}"
 
 
 def exception_label(cond: dict) -> str:
@@ -592,6 +656,16 @@ def _example_words(ex: DueExample) -> str:
     return f"start {ex.start}{given}{settings}: {due}"
 
 
+def _stop_before_start_words(kind: DeadlineKind) -> str:
+    """How a stop dated before the clock start counts under a kind, for the README."""
+    spec = kind.examples[0].spec
+    if kind.stop_follows_start(spec):
+        return "does not count (the clock runs on)"
+    if kind.name in ("weeks", "days"):  # both signs are allowed; a negative N is an "at least N before" duty
+        return "does not count; with a negative N it is the lawful case"
+    return "counts (the stop lawfully comes first)"
+
+
 def rule_language_markdown() -> str:
     """The "Deadline vocabulary" and "Condition vocabulary" sections of rules/README.md, from the declarations."""
     lines = [README_START, "", "### Deadline vocabulary", "",
@@ -599,12 +673,22 @@ def rule_language_markdown() -> str:
              "section is generated from: a new one is one declaration there, with worked examples the tests run "
              "through both engines. A rule file using an unknown kind, operator or key is refused when the rules "
              "load.", "",
-             "| spec | last permissible day | worked example |", "|---|---|---|"]
+             "| spec | last permissible day | worked example | a stop dated before the start |", "|---|---|---|---|"]
     for kind in DEADLINE_KINDS.values():
-        lines.append(f"| `{kind.written}` | {kind.last_day} | {_example_words(kind.examples[0])} |")
+        before = _stop_before_start_words(kind)
+        lines.append(f"| `{kind.written}` | {kind.last_day} | {_example_words(kind.examples[0])} | {before} |")
+    lines += ["", "Two things hold for every rule, whatever its kind, and are done once by the engine "
+              "(`checker/engine/facts.py`), never by a rule file: a stop date **earlier than the clock start** does "
+              "not stop a clock whose kind says \"does not count\" above (last year's decision does not answer this "
+              "year's meeting), and a stop date **after the as-at date** is not counted as done as at that date (the "
+              "finding is judged as if it were blank; the DATE-FUTURE data query stays beside it). A stop set aside "
+              "either way is named in the finding's note. Window rules (`earliest`) keep a stop before the start: "
+              "it is the earliest stop of all (\"too early\")."]
     lines += ["", "### Condition vocabulary", "", "| condition | holds when |", "|---|---|"]
     for op in OPERATORS.values():
         lines.append(f"| `{op.written}` | {op.holds_when} |")
     lines += ["", "Values are compared as text (`equals: 1` and `equals: \"1\"` are the same test). An optional "
-              "`label` names an exception in findings.", "", README_END]
+              "`label` names an exception in findings. An optional `only_if: {setting: value}` makes a condition "
+              "part of the rule only under that reading of an ambiguous law (`checker/settings.py`), so both "
+              "readings are one rule, tested both ways.", "", README_END]
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from . import cascade, codes, dates, identifiers, keys, plans, reading, sen2_rul
 from .catalogue import catalogue_markdown, checks_catalogue
 from .collector import QualityResult, Run
 from .identifiers import UPN_ALPHABET, uln_check_digit_bad, upn_check_letter, upn_problems
+from .recorded import due_date_queries
 from .registry import REGISTRY, Check, all_checks, check
 
 # Each step in the order it runs: a row's reason is the first error found for it, so the order matters.
@@ -58,4 +59,5 @@ def check_dataset(dataset: Dataset, as_at: dt.date) -> QualityResult:
 
 
 __all__ = ["check_dataset", "QualityResult", "Check", "check", "REGISTRY", "all_checks", "checks_catalogue",
-           "catalogue_markdown", "upn_check_letter", "upn_problems", "uln_check_digit_bad", "UPN_ALPHABET"]
+           "catalogue_markdown", "due_date_queries", "upn_check_letter", "upn_problems", "uln_check_digit_bad",
+           "UPN_ALPHABET"]

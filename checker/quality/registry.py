@@ -99,6 +99,7 @@ DATA_PATH = (
     "checker.readers.sen2_xml", "checker.readers.sen2_flat",
     "checker.quality.reading", "checker.quality.keys", "checker.quality.codes", "checker.quality.sen2_rules",
     "checker.quality.dates", "checker.quality.identifiers", "checker.quality.cascade", "checker.quality.plans",
+    "checker.quality.recorded",
 )
 
 

@@ -620,6 +620,7 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
                 converted[cache_key] = _convert(body[pos], text[pos], fld, _codes_for(spec, target, table, name),
                                                 profile, grid, header, table, record_id, ds, dated.get(pos))
             columns[(table, name)] = converted[cache_key]
+            ds.map_fields(table, [name])  # mapped, even where no row of this month's file holds a value
 
     prov = {"_file": grid.file, "_sheet": grid.sheet, "_row": text.index.to_numpy(dtype="int64")}
     for i, table in enumerate(spec.tables):

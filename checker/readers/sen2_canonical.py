@@ -22,6 +22,35 @@ SEN2_DUPLICATE_ID = check(
            "system; if they are different, nothing to do.",
     source="DfE SEN2 guide: one Person per child, one Requests per request", tables="person, request")
 
+def map_sen2_items(ds) -> None:
+    """Record every SEN2 item as mapped: a return carries each item, and a blank one means "not happened yet"
+    (no decision, no final plan), never "not supplied". Extension fields SEN2 has no item for stay unmapped."""
+    for name, table in TABLES.items():
+        ds.map_fields(name, [f.name for f in table.fields if f.sen2])
+
+
+def review_rows(active: pd.DataFrame) -> pd.DataFrame:
+    """The review row a SEN2 active plan reports, from items 5.4a-d (both SEN2 readers use this).
+
+    ReviewMeeting (5.4a) is the latest review meeting; LastReview (5.4b) the decision that concluded the latest
+    *completed* review, with its ReviewOutcome (5.4c) and ReviewDraft (5.4d). A meeting later than LastReview
+    (or with no LastReview) is therefore a review awaiting its decision, the ordinary state of the backlog: the
+    row is the meeting with no decision, and the outcome and draft are not attached (they belong to the cycle
+    LastReview closed). REVIEW-DECISION-4W then reports it as pending, due soon or overdue; the active plan keeps
+    LastReview for the 12-month clock, and DATE-ORDER-QUERY on the active plan points at the two dates.
+    ``active`` holds the canonical active-plan rows that report a meeting or a decision."""
+    meeting, decided = active["review_meeting"], active["last_review"]
+    pending = (meeting.notna() & (decided.isna() | (decided < meeting))).to_numpy()
+    return pd.DataFrame({
+        "request_id": active["request_id"].to_numpy(),
+        "meeting_date": meeting.to_numpy(),
+        "decision_date": decided.mask(pending).to_numpy(),
+        "outcome": active["review_outcome"].astype(object).mask(pending).to_numpy(),
+        "amendment_notice_date": active["review_draft"].mask(pending).to_numpy(),
+        "_file": active["_file"].to_numpy(), "_sheet": active["_sheet"].to_numpy(), "_row": active["_row"].to_numpy(),
+    })
+
+
 # Kinds whose cells can fail to convert, so the reader keeps each cell's own line (XML child elements).
 LINED_KINDS = (DATE, FLAG, INT)
 

@@ -21,7 +21,7 @@ from ..quality.registry import GUIDE, OURS, check
 from .convert import clean_text, parse_dates
 from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
-from .sen2_canonical import canonical_frame, person_ids, request_ids, unique_ids
+from .sen2_canonical import canonical_frame, map_sen2_items, person_ids, request_ids, review_rows, unique_ids
 from .sen2_elements import HEADER_ITEMS
 from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
 
@@ -459,6 +459,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
             _add(ds, issues, module, raw, prof, meta.get(module), raw["request_id"], formats)
     _reviews(ds)
     ds.issues.extend(issues)
+    map_sen2_items(ds)
     return ds
 
 
@@ -511,17 +512,15 @@ def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, p
 
 
 def _reviews(ds: Dataset) -> None:
+    """The review row each active plan reports (``review_rows``: a meeting later than LastReview awaits its
+    decision)."""
     active = ds.tables.get("active_plan")
     if active is None or not len(active):
         return
     has = active["review_meeting"].notna() | active["last_review"].notna()
     if not has.any():
         return
-    a = active[has]
-    ds.add("review", pd.DataFrame({
-        "request_id": a["request_id"], "meeting_date": a["review_meeting"], "decision_date": a["last_review"],
-        "outcome": a["review_outcome"], "amendment_notice_date": a["review_draft"],
-        "_file": a["_file"], "_sheet": a["_sheet"], "_row": a["_row"]}).reset_index(drop=True))
+    ds.add("review", review_rows(active[has]))
 
 
 def _file_of(frame: pd.DataFrame) -> str:

@@ -21,7 +21,15 @@ from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..model import TABLES
 from ..quality.registry import GUIDE, check
 from .convert import clean_text, parse_dates
-from .sen2_canonical import LINED_KINDS, canonical_frame, person_ids, request_ids, unique_ids
+from .sen2_canonical import (
+    LINED_KINDS,
+    canonical_frame,
+    map_sen2_items,
+    person_ids,
+    request_ids,
+    review_rows,
+    unique_ids,
+)
 from .sen2_elements import (
     CONTAINER_NAMES,
     ELEMENTS,
@@ -363,6 +371,7 @@ class _Reader:
         issues += self.repeats
         issues += self._element_notes(year)
         ds.issues.extend(issues)
+        map_sen2_items(ds)
         return ds
 
     def _raw(self, container: str) -> pd.DataFrame:
@@ -384,7 +393,8 @@ class _Reader:
                                record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object))
 
     def _reviews(self, ds: Dataset, raw: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
-        """One review row per active plan that reports a review meeting or a review decision."""
+        """One review row per active plan that reports a review meeting or a review decision (``review_rows``:
+        a meeting later than LastReview is a review awaiting its decision)."""
         if not len(raw):
             return []
         has = pd.Series(False, index=raw.index)
@@ -393,13 +403,7 @@ class _Reader:
                 has |= clean_text(raw[col]).notna()
         if not has.any():
             return []
-        a = active[has.to_numpy()]
-        review = pd.DataFrame({
-            "request_id": a["request_id"], "meeting_date": a["review_meeting"], "decision_date": a["last_review"],
-            "outcome": a["review_outcome"], "amendment_notice_date": a["review_draft"],
-            "_file": a["_file"], "_sheet": a["_sheet"], "_row": a["_row"],
-        })
-        ds.add("review", review.reset_index(drop=True))
+        ds.add("review", review_rows(active[has.to_numpy()]))
         return []
 
     def _plan_level_placement_items(self, active: pd.DataFrame, placement: pd.DataFrame) -> list[DataIssue]:
