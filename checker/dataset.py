@@ -109,6 +109,9 @@ class Dataset:
     merged_rows: dict[str, int] = field(default_factory=dict)
     # (file, sheet, table, field) -> the header as the council wrote it, for messages from later checks
     source_headers: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    # file -> the header of the SEN2 return it is part of (empty when the form carries none), for every file a
+    # SEN2 reader read: its collection year decides item numbers and code lists (readers/sen2_years.py)
+    sen2_headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table, empty with all its columns if no input supplied it."""
@@ -137,6 +140,7 @@ class Dataset:
             self.header.setdefault(k, v)
         self.read_counts.extend(other.read_counts)
         self.source_headers.update(other.source_headers)
+        self.sen2_headers.update(other.sen2_headers)
         for k, v in other.merged_rows.items():
             self.merged_rows[k] = self.merged_rows.get(k, 0) + v
 

@@ -31,7 +31,7 @@ def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
     """A copy of the dataset without the rows that failed an error-level data check."""
     kept = Dataset(sources=list(dataset.sources), header=dict(dataset.header),
                    read_counts=list(dataset.read_counts), merged_rows=dict(dataset.merged_rows),
-                   source_headers=dict(dataset.source_headers))
+                   source_headers=dict(dataset.source_headers), sen2_headers=dict(dataset.sen2_headers))
     for name, frame in dataset.tables.items():
         mask = rejected.get(name)
         kept.tables[name] = frame if mask is None or not mask.any() else frame[~mask.to_numpy()].reset_index(drop=True)

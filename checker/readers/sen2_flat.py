@@ -21,6 +21,7 @@ from ..quality.registry import GUIDE, OURS, check
 from .convert import clean_text, parse_dates
 from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
+from . import sen2_years
 from .sen2_canonical import canonical_frame, person_ids, request_ids, unique_ids
 from .sen2_elements import HEADER_ITEMS
 from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
@@ -131,12 +132,14 @@ def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PRO
                              f"_requests.csv, ... or a <module>tableid column such as persontableid.")
         if module == "sen2":
             header.update(_blade_header(frame))
+            issues += sen2_years.header_issues(header, p.name)
             continue
         spec = _spec_for(prof, p.name, module)
         modules.setdefault(module, []).append(_Sheet(p.name, "", frame, None, spec))
-    ds = _build(modules, prof, issues)
+    ds = _build(modules, prof, issues, sen2_years.collection_year(header))
     ds.header.update(header)
     ds.sources = [p.name for p in paths]
+    ds.sen2_headers = {p.name: dict(header) for p in paths}
     return ds
 
 
@@ -273,6 +276,7 @@ def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROF
                          f"Named Plan, Plan Detail, Active Plan, Placement Detail, SEN Need).")
     ds = _build(modules, prof, issues)
     ds.sources = [path.name]
+    ds.sen2_headers = {path.name: {}}  # the workbook carries no header: its collection year is not known
     return ds
 
 
@@ -365,7 +369,8 @@ def _sheet_part(sheet: str) -> str:
     return f', sheet "{sheet}"' if sheet else ""
 
 
-def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIssue]) -> Dataset:
+def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIssue],
+           year: int | None = None) -> Dataset:
     ds = Dataset()
     formats = tuple(prof.date_formats) or None
     raws: dict[str, pd.DataFrame] = {}
@@ -395,7 +400,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
     who_by_key = pd.Series(clean_text(people["upn"]).fillna(clean_text(people["uln"])).fillna(pid).to_numpy(),
                            index=own.fillna("").to_numpy())
     who_by_key = who_by_key[~who_by_key.index.duplicated()]
-    _add(ds, issues, "person", people, prof, meta.get("person"), pid, formats)
+    _add(ds, issues, "person", people, prof, meta.get("person"), pid, formats, year)
 
     # Requests: request_id as for XML, from the person's UPN/ULN/id and the received date.
     req = raws.get("requests")
@@ -422,7 +427,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
         req["request_id"] = rid
         request_key = pd.Series(rid.to_numpy(), index=clean_text(req["_key:requests"]).fillna("").to_numpy())
         request_key = request_key[~request_key.index.duplicated()]
-        _add(ds, issues, "requests", req, prof, meta.get("requests"), rid, formats)
+        _add(ds, issues, "requests", req, prof, meta.get("requests"), rid, formats, year)
 
     # Child modules: resolve each row to its request through the linking keys.
     to_request: dict[str, pd.Series] = {"requests": request_key}
@@ -456,7 +461,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
     for module in MODULES[2:]:
         if module in raws:
             raw = raws[module]
-            _add(ds, issues, module, raw, prof, meta.get(module), raw["request_id"], formats)
+            _add(ds, issues, module, raw, prof, meta.get(module), raw["request_id"], formats, year)
     _reviews(ds)
     ds.issues.extend(issues)
     return ds
@@ -487,7 +492,7 @@ def _plan_level_placement_items(raws: dict[str, pd.DataFrame], issues: list[Data
 
 
 def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, prof: Profile,
-         meta: tuple | None, ids: pd.Series, formats) -> None:
+         meta: tuple | None, ids: pd.Series, formats, year: int | None = None) -> None:
     table = TABLE[module]
     labels = meta[2] if meta else {}
     codes = {}
@@ -502,7 +507,7 @@ def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, p
         part_ids = pd.Series(pd.Series(ids.to_numpy(), dtype=object)[part.index].to_numpy(), index=part.index)
         frame, found = canonical_frame(table, part, file=file, sheet=sheet, columns=labels,
                                        record_ids=part_ids, date_formats=formats, codes=codes,
-                                       date1904=prof.date1904)
+                                       date1904=prof.date1904, year=year)
         frames.append(frame)
         issues += found
     if frames:

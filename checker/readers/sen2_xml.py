@@ -21,6 +21,7 @@ from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..model import TABLES
 from ..quality.registry import GUIDE, check
 from .convert import clean_text, parse_dates
+from . import sen2_years
 from .sen2_canonical import LINED_KINDS, canonical_frame, person_ids, request_ids, unique_ids
 from .sen2_elements import (
     CONTAINER_NAMES,
@@ -301,9 +302,10 @@ class _Reader:
 
     # -- building tables -------------------------------------------------------------------------------
     def dataset(self) -> Dataset:
-        ds = Dataset(sources=[self.file], header=dict(self.header_items))
-        issues: list[DataIssue] = []
-        year = _year(self.header_items.get("Year"))
+        ds = Dataset(sources=[self.file], header=dict(self.header_items),
+                     sen2_headers={self.file: dict(self.header_items)})
+        issues: list[DataIssue] = sen2_years.header_issues(self.header_items, self.file)
+        year = sen2_years.collection_year(self.header_items)
 
         people = self.persons.frame() if self.persons.count else pd.DataFrame({"_row": []})
         for col in ("_own_id", "upn", "uln", "_gendercurrent", "sex"):
@@ -381,7 +383,8 @@ class _Reader:
             names["sex"] = "Sex/GenderCurrent"
         lines = {c[3:]: raw[c].where(raw[c].notna(), raw["_row"]) for c in raw.columns if c.startswith("_l:")}
         return canonical_frame(table, raw, file=self.file, columns=names, lines=lines,
-                               record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object))
+                               record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object),
+                               year=sen2_years.collection_year(self.header_items))
 
     def _reviews(self, ds: Dataset, raw: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
         """One review row per active plan that reports a review meeting or a review decision."""
@@ -449,10 +452,3 @@ class _Reader:
                     f"the software that produced the file is set up for {year}.",
                     file=self.file, row=line, column=name))
         return issues
-
-
-def _year(text: str | None) -> int | None:
-    try:
-        return int(str(text).strip()[:4])
-    except (TypeError, ValueError):
-        return None
