@@ -34,6 +34,7 @@ STEPS = (
     dates.coerce_dates,
     keys.required,
     codes.codes,
+    codes.year_codes,
     keys.orphans,
     keys.duplicates,
     sen2_rules.conditional,
