@@ -43,6 +43,8 @@ class RunResult:
     inputs: list[str] = field(default_factory=list)  # the input files' names, as reports show them
     not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it was not evaluated
     input_paths: list[Path] = field(default_factory=list)  # the files themselves (the history fingerprints them)
+    notices: list = field(default_factory=list)  # checker.notices.Notice: what to know before reading the figures
+    as_at_source: str = "given"  # or "SEN2 ReferenceDate (<file>)" when the date came from the return
 
     def __post_init__(self):
         # A run with no findings (no rows, every row rejected, no rule applied) still writes every report: an

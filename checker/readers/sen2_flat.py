@@ -18,10 +18,10 @@ import pandas as pd
 
 from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
 from ..quality.registry import GUIDE, OURS, check
+from . import sen2_years
 from .convert import clean_text, parse_dates
 from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
-from . import sen2_years
 from .sen2_canonical import canonical_frame, person_ids, request_ids, unique_ids
 from .sen2_elements import HEADER_ITEMS
 from .sen2_xml import SEN2_NO_PLACEMENT_FOR_ITEM
@@ -219,6 +219,15 @@ def _unique_names(header: list[str]) -> list[str]:
         seen[h] = seen.get(h, 0) + 1
         names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
     return names
+
+
+def blade_header(path: Path) -> dict[str, str]:
+    """The header items of a Blade export's ``_sen2.csv`` ({} for any other module's file)."""
+    path = Path(path)
+    frame, _ = _read_csv(path, "utf-8-sig")
+    if _blade_module(path, [fold(c) for c in frame.columns]) != "sen2":
+        return {}
+    return _blade_header(frame)
 
 
 def _blade_header(frame: pd.DataFrame) -> dict[str, str]:

@@ -20,8 +20,8 @@ from lxml import etree
 from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..model import TABLES
 from ..quality.registry import GUIDE, check
-from .convert import clean_text, parse_dates
 from . import sen2_years
+from .convert import clean_text, parse_dates
 from .sen2_canonical import LINED_KINDS, canonical_frame, person_ids, request_ids, unique_ids
 from .sen2_elements import (
     CONTAINER_NAMES,
@@ -78,7 +78,24 @@ SEN2_ELEMENT_NOT_IN_YEAR = check(
 
 def read_sen2_xml(path: Path) -> Dataset:
     """Read one SEN2 XML return. Raises InputError if the file is unsafe, malformed or not SEN2 at all."""
-    path = Path(path)
+    return _read(Path(path)).dataset()
+
+
+def read_header(path: Path) -> dict[str, str]:
+    """The return's header items (Collection, Year, ReferenceDate, LEA, ...), reading no further than the header:
+    how the as-at date is found before a run. The same safety checks as a full read."""
+    return dict(_read(Path(path), header_only=True).header_items)
+
+
+def describe(path: Path) -> tuple[_Reader, Dataset]:
+    """The reader after a full read (the elements it met, per container) and the dataset: for ``inspect``."""
+    reader = _read(Path(path))
+    counts = {"person": reader.persons.count} | {c: r.count for c, r in reader.records.items()}
+    reader.counts = counts  # read before dataset() hands the records over
+    return reader, reader.dataset()
+
+
+def _read(path: Path, header_only: bool = False) -> _Reader:
     reader = _Reader(path.name)
     root_name = _check_prolog(path)
     if root_name.split(":")[-1].lower() != "message":
@@ -97,10 +114,14 @@ def read_sen2_xml(path: Path) -> Dataset:
                                      f"do, and such files are refused for safety.")
             name = _local(elem.tag)
             if name == "person":
+                if header_only:
+                    return reader
                 reader.person(elem)
                 _free(elem)
             elif name == "header":
                 reader.header(elem)
+                if header_only:
+                    return reader
             else:
                 reader.saw_persons = True
         root = context.root
@@ -110,6 +131,8 @@ def read_sen2_xml(path: Path) -> Dataset:
                          f"Export the return again and re-run.") from None
     except OSError as exc:
         raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    if header_only:
+        return reader
     if root is not None:
         reader.leftovers(root)
     if not reader.persons.count and not reader.saw_persons:
@@ -117,7 +140,7 @@ def read_sen2_xml(path: Path) -> Dataset:
         said = f" (its header names the {collection} collection)" if collection and collection != "SEN2" else ""
         raise InputError(f"{path.name} is not a SEN2 return{said}: <Message> has no <Persons> element "
                          f"(expected <Message><Header>...</Header><Persons><Person>...).")
-    return reader.dataset()
+    return reader
 
 
 def _local(tag) -> str:
