@@ -238,27 +238,32 @@ def _print_summary(result, figures, written, format_accounting, format_reading) 
 
 
 @main.command()
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile to try (default: the best bundled match).")
-def inspect(input_file, profile):
+def inspect(inputs, profile):
     """Show what sendcheck recognises in a file, without checking anything.
 
-    Format, sheets and row counts, which columns map to which canonical field, which are ignored, and any
-    required field that is missing.
+    For an extract: format, sheets and row counts, which columns map to which canonical field, which are
+    ignored, and any required field that is missing. For a SEN2 return (XML, a Blade export's files or folder,
+    the pre-submission workbook): its collection year and reference date, the records in each module, the items
+    found and anything that is not a SEN2 item. A file check would refuse is refused here with the same message.
 
     \b
-    Example:
+    Examples:
       sendcheck inspect fixtures/la/tracker_b.xlsx
+      sendcheck inspect fixtures/la/sen2_2026.xml
+      sendcheck inspect Blade-Export_18-01-2024/
     """
-    from .readers import format_inspection, inspect_file
+    from .readers import format_inspection, inspect_files
 
-    if not input_file.exists():
-        _fail(f"{input_file}: file not found")
+    for path in inputs:
+        if not path.exists():
+            _fail(f"{path}: file not found")
     try:
-        info = inspect_file(input_file, profile)
+        infos = inspect_files(list(inputs), profile)
     except InputError as exc:
         _fail(str(exc))
-    click.echo(format_inspection(info))
+    click.echo("\n".join(format_inspection(info) for info in infos), nl=False)
 
 
 @main.group()

@@ -146,7 +146,7 @@ def choose_profile(paths: list[Path]) -> tuple[Profile, float]:
                      f"{paths[0].name}`.")
 
 
-from .inspect import format_inspection, inspect_file  # noqa: E402  (re-exported for the CLI)
+from .inspect import format_inspection, inspect_file, inspect_files  # noqa: E402  (re-exported for the CLI)
 
-__all__ = ["load_inputs", "inspect_file", "format_inspection", "choose_profile", "rank_profiles",
+__all__ = ["load_inputs", "inspect_file", "inspect_files", "format_inspection", "choose_profile", "rank_profiles",
            "is_blade_csv", "is_presubmission_workbook", "expand_inputs"]

@@ -114,8 +114,10 @@ def _blade_module(path: Path, header: list[str]) -> str | None:
 
 # -- Blade CSV ------------------------------------------------------------------------------------------------
 
-def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PROFILE) -> Dataset:
-    """Read a set of Blade CSV files (one per module; the sen2 header file is optional)."""
+def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PROFILE,
+                    columns_found: dict[str, list[str]] | None = None) -> Dataset:
+    """Read a set of Blade CSV files (one per module; the sen2 header file is optional). ``columns_found``, if
+    given, is filled with each module's columns that hold a SEN2 item, as the files spell them (``inspect``)."""
     prof = load_profile(profile)
     paths = [Path(p) for p in paths]
     if not paths:
@@ -136,7 +138,7 @@ def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PRO
             continue
         spec = _spec_for(prof, p.name, module)
         modules.setdefault(module, []).append(_Sheet(p.name, "", frame, None, spec))
-    ds = _build(modules, prof, issues, sen2_years.collection_year(header))
+    ds = _build(modules, prof, issues, sen2_years.collection_year(header), columns_found)
     ds.header.update(header)
     ds.sources = [p.name for p in paths]
     ds.sen2_headers = {p.name: dict(header) for p in paths}
@@ -258,8 +260,10 @@ def _modules_of(spec: SheetSpec) -> set[str]:
 
 # -- pre-submission workbook ------------------------------------------------------------------------------------
 
-def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROFILE) -> Dataset:
-    """Read the pre-submission workbook (sheets Person, Requests, Assessments, Named Plan, ...)."""
+def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROFILE,
+                       columns_found: dict[str, list[str]] | None = None) -> Dataset:
+    """Read the pre-submission workbook (sheets Person, Requests, Assessments, Named Plan, ...);
+    ``columns_found`` as for :func:`read_sen2_blade`."""
     prof = load_profile(profile)
     path = Path(path)
     sheets = _workbook_rows(path)
@@ -283,7 +287,7 @@ def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROF
     if not modules:
         raise InputError(f"{path.name} has no SEN2 module sheets (expected Person, Requests, Assessments, "
                          f"Named Plan, Plan Detail, Active Plan, Placement Detail, SEN Need).")
-    ds = _build(modules, prof, issues)
+    ds = _build(modules, prof, issues, None, columns_found)
     ds.sources = [path.name]
     ds.sen2_headers = {path.name: {}}  # the workbook carries no header: its collection year is not known
     return ds
@@ -379,7 +383,7 @@ def _sheet_part(sheet: str) -> str:
 
 
 def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIssue],
-           year: int | None = None) -> Dataset:
+           year: int | None = None, columns_found: dict[str, list[str]] | None = None) -> Dataset:
     ds = Dataset()
     formats = tuple(prof.date_formats) or None
     raws: dict[str, pd.DataFrame] = {}
@@ -392,6 +396,9 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
             raw["_file"], raw["_sheet"] = sh.file, sh.sheet
             parts.append(raw)
             meta[module] = (sh.file, sh.sheet, labels)
+            if columns_found is not None:
+                known = columns_found.setdefault(module, [])
+                known.extend(h for h in labels.values() if h not in known)
         if parts:
             raws[module] = pd.concat(parts, ignore_index=True)
 

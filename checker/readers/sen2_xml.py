@@ -87,12 +87,24 @@ def read_header(path: Path) -> dict[str, str]:
     return dict(_read(Path(path), header_only=True).header_items)
 
 
-def describe(path: Path) -> tuple[_Reader, Dataset]:
-    """The reader after a full read (the elements it met, per container) and the dataset: for ``inspect``."""
+def describe(path: Path) -> tuple[dict, Dataset]:
+    """What ``sendcheck inspect`` shows of a return, from a full read: the header, the number of elements of each
+    container (``person``, ``requests``, ...), the elements met in each (DfE spelling), the elements that are no
+    SEN2 item (with the line each was first met on), and the dataset as ``check`` would read it."""
     reader = _read(Path(path))
-    counts = {"person": reader.persons.count} | {c: r.count for c, r in reader.records.items()}
-    reader.counts = counts  # read before dataset() hands the records over
-    return reader, reader.dataset()
+    counts = {"person": reader.persons.count} | {c: r.count for c, r in reader.records.items()}  # before dataset()
+    found: dict[str, list[str]] = {}
+    for (container, lname), _line in sorted(reader.seen.items(), key=lambda kv: kv[1]):
+        if container == "header":
+            name = HEADER_ITEMS[lname]
+        else:
+            name = ELEMENTS[container][lname].name
+        if name not in found.setdefault(container, []):
+            found[container].append(name)
+    unknown = [(container, name, line) for (container, name), line in sorted(reader.unknown.items(),
+                                                                             key=lambda kv: kv[1])]
+    about = {"header": dict(reader.header_items), "counts": counts, "elements": found, "unknown": unknown}
+    return about, reader.dataset()
 
 
 def _read(path: Path, header_only: bool = False) -> _Reader:
