@@ -75,7 +75,11 @@ def newest_and_oldest(dataset: Dataset, as_at: dt.date) -> tuple[pd.Timestamp | 
 
 
 def as_at_notices(dataset: Dataset, as_at: dt.date, from_return: bool = False) -> list[Notice]:
-    """Where the as-at date came from, and whether it fits the data and the SEN2 returns' reference dates."""
+    """Where the as-at date came from, and whether it fits the data and the SEN2 returns' reference dates.
+
+    A SEN2 return's reference date says how current it is, so for a return the as-at date is measured against
+    that (a quiet month before the census day is no sign of a stale file); the newest date in the data is what
+    an extract has to go by."""
     from .readers.sen2_years import reference_date
 
     out = []
@@ -97,7 +101,7 @@ def as_at_notices(dataset: Dataset, as_at: dt.date, from_return: bool = False) -
                           f"The as-at date, {_day(as_at)}, is before every date in the data (the earliest is "
                           f"{_day(oldest)}): deadlines cannot be judged before anything happened. Check the as-at "
                           "date."))
-    elif newest is not None and as_at_t > newest + AFTER_BY and not any(n.id == "AS-AT-AFTER-REFERENCE" for n in out):
+    elif newest is not None and as_at_t > newest + AFTER_BY and not references:
         out.append(Notice("AS-AT-AFTER-DATA", WARNING,
                           f"The as-at date, {_day(as_at)}, is more than a month after the newest date in the data, "
                           f"{_day(newest)}. Anything due since then shows as overdue even if it was done: check "

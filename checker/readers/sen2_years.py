@@ -131,6 +131,8 @@ def code_words(table: str, field: str) -> str:
     history = years().codes.get(f"{table}.{field}")
     if not history:
         return ""
+    if len(history) == 1 and history[0][0] <= FIRST_PERSON_LEVEL_YEAR:
+        return "SEN2 returns, every year: " + ", ".join(history[0][1] or ())
     parts = []
     for i, (year, values) in enumerate(history):
         until = history[i + 1][0] - 1 if i + 1 < len(history) else None
