@@ -201,8 +201,8 @@ def _choose_as_at(given, inputs, allow_future):
 
 
 # Words the terminal adds to a notice (the notice itself names no command-line option; the web app shows it too).
-NOTICE_HINTS = {"AS-AT-FROM-RETURN": "Give --as-at to judge it on another date.",
-                "AS-AT-AFTER-REFERENCE": "Without --as-at the return is judged as at its reference date."}
+NOTICE_HINTS = {"as_at_from_return": "Give --as-at to judge it on another date.",
+                "as_at_after_reference": "Without --as-at the return is judged as at its reference date."}
 
 
 def _print_summary(result, figures, written, format_accounting, format_reading) -> None:

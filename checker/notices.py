@@ -85,24 +85,24 @@ def as_at_notices(dataset: Dataset, as_at: dt.date, from_return: bool = False) -
     out = []
     as_at_t = pd.Timestamp(as_at)
     if from_return:
-        out.append(Notice("AS-AT-FROM-RETURN", INFO,
+        out.append(Notice("as_at_from_return", INFO,
                           f"The as-at date, {_day(as_at)}, is the SEN2 return's reference date: deadlines are judged "
                           "as at the census day the return describes."))
     references = sorted({d for d in (reference_date(h) for h in dataset.sen2_headers.values()) if d})
     if references and as_at_t > pd.Timestamp(references[-1]) + AFTER_BY:
-        out.append(Notice("AS-AT-AFTER-REFERENCE", WARNING,
+        out.append(Notice("as_at_after_reference", WARNING,
                           f"The as-at date, {_day(as_at)}, is more than a month after the SEN2 return's reference "
                           f"date, {_day(references[-1])}. A return describes its census day: anything falling due "
                           "after it shows as overdue even if it was done on time, because the return cannot say "
                           "so. Judge the return as at its reference date, or check a newer extract."))
     newest, oldest = newest_and_oldest(dataset, as_at)
     if newest is None and oldest is not None:
-        out.append(Notice("AS-AT-BEFORE-DATA", WARNING,
+        out.append(Notice("as_at_before_data", WARNING,
                           f"The as-at date, {_day(as_at)}, is before every date in the data (the earliest is "
                           f"{_day(oldest)}): deadlines cannot be judged before anything happened. Check the as-at "
                           "date."))
     elif newest is not None and as_at_t > newest + AFTER_BY and not references:
-        out.append(Notice("AS-AT-AFTER-DATA", WARNING,
+        out.append(Notice("as_at_after_data", WARNING,
                           f"The as-at date, {_day(as_at)}, is more than a month after the newest date in the data, "
                           f"{_day(newest)}. Anything due since then shows as overdue even if it was done: check "
                           "that the as-at date is the day the extract was taken, and that the extract is the "
@@ -118,16 +118,16 @@ def nothing_notices(accounting: pd.DataFrame, findings: pd.DataFrame) -> list[No
     evaluated = int(pd.to_numeric(accounting.get("rows_evaluated", pd.Series(dtype=int)),
                                   errors="coerce").fillna(0).sum())
     if read == 0:
-        return [Notice("NO-RECORDS", WARNING,
+        return [Notice("no_records", WARNING,
                        "The input holds no records (no children, requests, plans, reviews or schools), so nothing "
                        "was checked and there are no findings. Check that the right file was chosen.")]
     if evaluated == 0:
-        return [Notice("NOTHING-EVALUATED", WARNING,
+        return [Notice("nothing_evaluated", WARNING,
                        f"{_rows(read, 'Every one of the', 'The only')} read was rejected by a data check, so no "
                        "rule could be evaluated and there are no findings: this says nothing about whether deadlines "
                        "were met. "
                        "The data issues say what is wrong with each row.")]
-    return [Notice("NO-FINDINGS", WARNING,
+    return [Notice("no_findings", WARNING,
                    f"No rule applied to {_rows(evaluated, 'any of the', 'the only')} evaluated (for example, "
                    "children with no request, plan or review in the data), so there are no findings: this says "
                    "nothing about whether deadlines were met.")]

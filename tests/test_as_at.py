@@ -54,9 +54,9 @@ def test_a_sen2_return_is_judged_as_at_its_reference_date_and_the_run_says_so(tm
     assert "Note: The as-at date, 18 January 2024, is the SEN2 return's reference date" in result.output
     got = summary(tmp_path / "out")
     assert got["as_at"] == "2024-01-18" and got["as_at_source"] == "SEN2 ReferenceDate (sen2_2024.xml)"
-    assert notice_ids(tmp_path / "out") == ["AS-AT-FROM-RETURN"]
+    assert notice_ids(tmp_path / "out") == ["as_at_from_return"]
     report = (tmp_path / "out" / "send-manager-report.html").read_text(encoding="utf-8")
-    assert 'data-notice="AS-AT-FROM-RETURN"' in report
+    assert 'data-notice="as_at_from_return"' in report
 
 
 def test_the_default_folder_is_named_after_the_reference_date(tmp_path, monkeypatch):
@@ -149,9 +149,9 @@ def test_a_january_2024_return_checked_two_years_later_warns_everywhere(tmp_path
     assert result.exit_code in (0, 1), result.output
     assert ("Warning: The as-at date, 31 January 2026, is more than a month after the SEN2 return's reference date, "
             "18 January 2024.") in result.output
-    assert notice_ids(tmp_path / "out") == ["AS-AT-AFTER-REFERENCE"]  # not also "after the data": one warning
+    assert notice_ids(tmp_path / "out") == ["as_at_after_reference"]  # not also "after the data": one warning
     for report in ("send-manager-report.html", "inspection-pack.html", "governors-all-schools.html"):
-        assert 'data-notice="AS-AT-AFTER-REFERENCE"' in (tmp_path / "out" / report).read_text(encoding="utf-8")
+        assert 'data-notice="as_at_after_reference"' in (tmp_path / "out" / report).read_text(encoding="utf-8")
 
 
 def test_an_extract_whose_newest_date_is_months_before_the_as_at_date_warns(tmp_path):
@@ -162,7 +162,7 @@ def test_an_extract_whose_newest_date_is_months_before_the_as_at_date_warns(tmp_
     late = cli("check", path, "--profile", "la-tracker-a", "--as-at", "2025-05-01", "--out", tmp_path / "late",
                "--report", "none")
     assert late.exit_code in (0, 1), late.output
-    assert notice_ids(tmp_path / "late") == ["AS-AT-AFTER-DATA"]
+    assert notice_ids(tmp_path / "late") == ["as_at_after_data"]
     assert "more than a month after the newest date in the data, 3 March 2025" in late.output
     fresh = cli("check", path, "--profile", "la-tracker-a", "--as-at", "2025-04-03", "--out", tmp_path / "fresh",
                 "--report", "none")
@@ -176,7 +176,7 @@ def test_a_mistyped_date_far_in_the_future_does_not_hide_stale_data(tmp_path):
     result = cli("check", path, "--profile", "la-tracker-a", "--as-at", "2025-06-01", "--out", tmp_path / "out",
                  "--report", "none")
     assert result.exit_code in (0, 1), result.output
-    assert "AS-AT-AFTER-DATA" in notice_ids(tmp_path / "out")
+    assert "as_at_after_data" in notice_ids(tmp_path / "out")
 
 
 # -- the web app follows the same rules ---------------------------------------------------------------------------

@@ -57,10 +57,10 @@ def as_at_1900(tmp):
 
 
 CASES = {
-    "no children": (no_children, ["NO-RECORDS"]),
-    "one child with no requests": (one_child_no_requests, ["AS-AT-FROM-RETURN", "NO-FINDINGS"]),
-    "every row rejected": (every_row_rejected, ["NOTHING-EVALUATED"]),
-    "as-at date in 1900": (as_at_1900, ["AS-AT-BEFORE-DATA", "NOTHING-EVALUATED"]),
+    "no children": (no_children, ["no_records"]),
+    "one child with no requests": (one_child_no_requests, ["as_at_from_return", "no_findings"]),
+    "every row rejected": (every_row_rejected, ["nothing_evaluated"]),
+    "as-at date in 1900": (as_at_1900, ["as_at_before_data", "nothing_evaluated"]),
 }
 
 
@@ -160,7 +160,7 @@ def test_no_small_input_crashes_a_run_or_its_reports(tmp_path_factory, drawn):
     assert {"findings.csv", "summary.json", "send-manager-report.html", "inspection-pack.xlsx",
             "breach-workbook.xlsx"} <= names
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert (len(result.findings) == 0) == any(n["id"] in ("NO-RECORDS", "NOTHING-EVALUATED", "NO-FINDINGS")
+    assert (len(result.findings) == 0) == any(n["id"] in ("no_records", "nothing_evaluated", "no_findings")
                                               for n in summary["notices"])
 
 
