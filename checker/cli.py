@@ -27,9 +27,7 @@ class UsageError(click.UsageError):
     exit_code = 2
 
 
-def _as_at(value: str | None) -> dt.date:
-    if not value:
-        raise UsageError(f"--as-at is required: the date the extract was taken, e.g. --as-at {EXAMPLE_DATE}")
+def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -86,8 +84,10 @@ def main():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as-at", "as_at", metavar="YYYY-MM-DD",
-              help="The date the extract was taken; deadlines are judged as at this date.")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The date the extract was taken; deadlines are judged "
+              "as at this date. Default for a SEN2 return: its reference date (census day).")
+@click.option("--allow-future-as-at", is_flag=True, help="Accept an as-at date after today (refused otherwise: every "
+              "open deadline before it would show as overdue).")
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile for CSV/XLSX extracts (a bundled name such as "
               "la-tracker-a, or a YAML file). Without it the best-matching bundled profile is chosen.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the reports "
@@ -112,16 +112,18 @@ def main():
               "sendcheck-history.sqlite beside the report folders).")
 @click.option("--lanes", type=click.IntRange(1, 2), help="Write the outputs in 1 or 2 lanes (default 2 on Linux "
               "with two or more cores; 1 needs less memory; the files are the same either way).")
-def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb, record, db,
-          lanes):
+def check(inputs, as_at, allow_future_as_at, profile, out_dir, reports, pairs, engine, rules_dir, force, max_input_mb,
+          record, db, lanes):
     """Check a caseload and write findings, data issues and reports.
 
     Every input row is either evaluated or listed as a data issue with its file, sheet, row and column; the run
-    ends with a count per table of rows read, evaluated and rejected.
+    ends with a count per table of rows read, evaluated and rejected. A SEN2 return is judged as at its own
+    reference date unless --as-at says otherwise; the run warns when the as-at date is more than a month after
+    the data or the return's reference date.
 
     \b
     Examples:
-      sendcheck check fixtures/la/sen2_2026.xml --as-at 2026-10-31
+      sendcheck check fixtures/la/sen2_2026.xml                      # as at the return's reference date
       sendcheck check extract.xlsx --profile my-council.yaml --as-at 2026-10-31 --out reports/oct
       sendcheck check extract.csv --as-at 2026-10-31 --set day_one=sector --report manager
       sendcheck check extract.xlsx --as-at 2026-11-30 --record      # keep history; adds "since last month"
@@ -132,15 +134,13 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     from .run import OutputExists, refuse_overwrite, write
     from .run import check as check_caseload
 
-    as_at_date = _as_at(as_at)
+    given = _date(as_at) if as_at else None
     settings = _settings(pairs)
     if max_input_mb:
         os.environ["SENDCHECK_MAX_INPUT_MB"] = str(max_input_mb)  # read by checker.readers.detect
-    for path in inputs:
-        if not path.exists():
-            _fail(f"{path}: file not found")
-        if path.is_dir():
-            _fail(f"{path}: is a folder; give the extract files themselves")
+    inputs = _input_files(inputs)
+    chosen = _choose_as_at(given, inputs, allow_future_as_at)
+    as_at_date = chosen.date
     out_dir = out_dir or Path("sendcheck-reports") / as_at_date.isoformat()
     try:
         refuse_overwrite(out_dir, force)  # asked before the run too, so nobody waits for a check to be told
@@ -149,7 +149,7 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     rules = _rules(rules_dir)
     try:
         result = check_caseload(list(inputs), as_at_date, profile=profile, settings=settings, engine=engine,
-                           rules_dir=rules_dir, progress=_progress(), rules=rules)
+                                rules_dir=rules_dir, progress=_progress(), rules=rules, as_at_from=chosen.from_return)
     except InputError as exc:
         _fail(str(exc))
     chosen = None if not reports else [] if "none" in reports else list(reports)
@@ -171,8 +171,47 @@ def check(inputs, as_at, profile, out_dir, reports, pairs, engine, rules_dir, fo
     sys.exit(settings.findings_exit_code if (figures["breaches"] or figures["data_issues"]) else 0)
 
 
+def _input_files(paths) -> list[Path]:
+    """The files named, with a COLLECT Blade export folder opened into its CSV files; a message for anything else."""
+    from .readers import expand_inputs
+
+    for path in paths:
+        if not path.exists():
+            _fail(f"{path}: file not found")
+    try:
+        return expand_inputs(list(paths))
+    except InputError as exc:
+        _fail(str(exc))
+
+
+def _choose_as_at(given, inputs, allow_future):
+    """The as-at date given, or the SEN2 return's reference date; refused when after today unless asked for."""
+    from .as_at import AsAtProblem, choose
+
+    try:
+        return choose(given, inputs, allow_future=allow_future)
+    except InputError as exc:
+        _fail(str(exc))
+    except AsAtProblem as exc:
+        if exc.kind == "missing":
+            raise UsageError(f"--as-at is required: the date the extract was taken, e.g. --as-at {EXAMPLE_DATE} "
+                             "(a SEN2 return is judged as at its own reference date when none is given)") from None
+        if exc.kind == "conflict":
+            raise UsageError(f"{exc}; give --as-at to say which date to judge them on") from None
+        raise UsageError(f"--as-at {exc.date.isoformat()} is after today ({exc.today.isoformat()}): every open "
+                         "deadline before it would show as overdue. Use the date the extract was taken, or add "
+                         "--allow-future-as-at to plan ahead.") from None
+
+
+# Words the terminal adds to a notice (the notice itself names no command-line option; the web app shows it too).
+NOTICE_HINTS = {"as_at_from_return": "Give --as-at to judge it on another date.",
+                "as_at_after_reference": "Without --as-at the return is judged as at its reference date."}
+
+
 def _print_summary(result, figures, written, format_accounting, format_reading) -> None:
-    click.echo(f"sendcheck {__version__}: caseload as at {result.as_at.isoformat()} from {', '.join(result.inputs)}")
+    said = " (the SEN2 return's reference date)" if result.as_at_source != "given" else ""
+    click.echo(f"sendcheck {__version__}: caseload as at {result.as_at.isoformat()}{said} from "
+               f"{', '.join(result.inputs)}")
     sheets = format_reading(result.dataset)
     if sheets:
         click.echo("Rows in each sheet or file:")
@@ -193,33 +232,42 @@ def _print_summary(result, figures, written, format_accounting, format_reading) 
         click.echo(f"Rules not evaluated: {figures['not_evaluated']} (see summary.json for why)")
     if figures["data_issues"]:
         click.echo(f"Data issues: {figures['errors']:,} errors, {figures['queries']:,} queries (data_issues.csv)")
+    for notice in result.notices:
+        hint = NOTICE_HINTS.get(notice.id)
+        label = "Warning" if notice.level == "warning" else "Note"
+        click.echo(f"{label}: {notice.text}" + (f" {hint}" if hint else ""))
     click.echo("Written:")
     for path in written:
         click.echo(f"  {path}")
 
 
 @main.command()
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile to try (default: the best bundled match).")
-def inspect(input_file, profile):
+def inspect(inputs, profile):
     """Show what sendcheck recognises in a file, without checking anything.
 
-    Format, sheets and row counts, which columns map to which canonical field, which are ignored, and any
-    required field that is missing.
+    For an extract: format, sheets and row counts, which columns map to which canonical field, which are
+    ignored, and any required field that is missing. For a SEN2 return (XML, a Blade export's files or folder,
+    the pre-submission workbook): its collection year and reference date, the records in each module, the items
+    found and anything that is not a SEN2 item. A file check would refuse is refused here with the same message.
 
     \b
-    Example:
+    Examples:
       sendcheck inspect fixtures/la/tracker_b.xlsx
+      sendcheck inspect fixtures/la/sen2_2026.xml
+      sendcheck inspect Blade-Export_18-01-2024/
     """
-    from .readers import format_inspection, inspect_file
+    from .readers import format_inspection, inspect_files
 
-    if not input_file.exists():
-        _fail(f"{input_file}: file not found")
+    for path in inputs:
+        if not path.exists():
+            _fail(f"{path}: file not found")
     try:
-        info = inspect_file(input_file, profile)
+        infos = inspect_files(list(inputs), profile)
     except InputError as exc:
         _fail(str(exc))
-    click.echo(format_inspection(info))
+    click.echo("\n".join(format_inspection(info) for info in infos), nl=False)
 
 
 @main.group()
@@ -296,7 +344,8 @@ def _fields(value) -> str:
 @click.argument("record")
 @click.option("--input", "inputs", multiple=True, required=True, type=click.Path(path_type=Path),
               help="The extract(s) the finding came from (repeatable).")
-@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run.")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run (default for a SEN2 "
+              "return: its reference date).")
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile, as for check.")
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="The same settings as the run.")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -317,17 +366,16 @@ def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
     from .readers import load_inputs
     from .run import accepted_rows
 
-    as_at_date = _as_at(as_at)
     settings = _settings(pairs)
     found = [r for r in _rules(rules_dir) if r.id.upper() == rule_id.upper()]
     if not found:
         _fail(f"no rule {rule_id}; `sendcheck rules list` shows them all")
     rule = found[0]
-    for path in inputs:
-        if not Path(path).exists():
-            _fail(f"{path}: file not found")
+    inputs = _input_files([Path(p) for p in inputs])
+    # As the run: the date given, else the SEN2 return's reference date (a future date was the run's choice).
+    as_at_date = _choose_as_at(_date(as_at) if as_at else None, inputs, allow_future=True).date
     try:
-        dataset = load_inputs([Path(p) for p in inputs], profile)
+        dataset = load_inputs(inputs, profile)
     except InputError as exc:
         _fail(str(exc))
     checked = quality.check_dataset(dataset, as_at_date)

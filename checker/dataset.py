@@ -118,6 +118,9 @@ class Dataset:
     # mapped field that is blank on every row this month still means "not done yet", never "not supplied", so
     # a rule is left unevaluated only when no input maps the fields it needs (``run.rules_without_data``).
     mapped: set[tuple[str, str]] = field(default_factory=set)
+    # file -> the header of the SEN2 return it is part of (empty when the form carries none), for every file a
+    # SEN2 reader read: its collection year decides item numbers and code lists (readers/sen2_years.py)
+    sen2_headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table, empty with all its columns if no input supplied it."""
@@ -160,6 +163,7 @@ class Dataset:
             self.header.setdefault(k, v)
         self.read_counts.extend(other.read_counts)
         self.source_headers.update(other.source_headers)
+        self.sen2_headers.update(other.sen2_headers)
         for k, v in other.merged_rows.items():
             self.merged_rows[k] = self.merged_rows.get(k, 0) + v
 

@@ -409,10 +409,17 @@ def empty_frame(table: str):
 
 
 def data_dictionary_markdown() -> str:
-    """The data dictionary as Markdown (docs/data-dictionary.md is this, written by the CLI)."""
+    """The data dictionary as Markdown (docs/data-dictionary.md is this, written by the CLI). SEN2 item numbers
+    and code lists that change by collection year come from checker/data/sen2-years.yaml."""
+    from .readers.sen2_years import code_words, item_words
+
     lines = ["# Data dictionary", "",
              "Generated from `checker/model.py` by `sendcheck data-dictionary`. Every reader produces these tables;"
-             " every rule reads them. *Personal* fields never appear in governor or published reports.", ""]
+             " every rule reads them. *Personal* fields never appear in governor or published reports.", "",
+             "SEN2 item numbers are the 2025/26 guide's, with earlier years' in brackets where they differ (a "
+             "message about a SEN2 return names the item by its number in that return's year). Code lists that "
+             "change by collection year say so; a SEN2 return is held to its own year's list "
+             "(`SEN2-CODE-NOT-IN-YEAR`). Both come from `checker/data/sen2-years.yaml`.", ""]
     for t in TABLES.values():
         origin = f"SEN2 module {t.sen2_module}" if t.sen2_module else "extension (LA extracts only)"
         lines += [f"## `{t.name}`", "", t.description, "", f"Key: `{', '.join(t.key)}` · Source: {origin}", "",
@@ -420,7 +427,9 @@ def data_dictionary_markdown() -> str:
                   "|---|---|---|---|---|---|---|"]
         for f in t.fields:
             codes = ", ".join(f.codes) if f.codes else ""
-            lines.append(f"| `{f.name}` | {f.kind} | {f.sen2 or ''} | {'yes' if f.required else ''} | {codes} |"
+            codes += f" ({code_words(t.name, f.name)})" if code_words(t.name, f.name) else ""
+            item = item_words(t.name, f.name, f.sen2 or "")
+            lines.append(f"| `{f.name}` | {f.kind} | {item} | {'yes' if f.required else ''} | {codes} |"
                          f" {'yes' if f.personal else ''} | {f.description} |")
         lines.append("")
     return "\n".join(lines)

@@ -160,6 +160,8 @@ def summary(result: RunResult) -> dict:
         "sendcheck_version": __version__,
         "rules_fingerprint": rules_fingerprint(result.rules),
         "as_at": result.as_at.isoformat(),
+        "as_at_source": result.as_at_source,
+        "notices": [n.as_dict() for n in result.notices],
         "inputs": result.inputs,
         "settings": result.settings,
         "rules_evaluated": sorted({r.id for r in result.rules} - set(result.not_evaluated)),

@@ -21,6 +21,14 @@ FINDING_COLUMNS = [
 
 STATUSES = ("compliant", "late", "overdue", "due_soon", "pending", "excepted", "insufficient_data")
 BREACH_STATUSES = ("late", "overdue")
+FINDING_DATES = ("clock_start", "due_date", "stopped_date")
+
+
+def empty_findings() -> pd.DataFrame:
+    """No findings, with the column types findings always have (dates as datetime64, days late as whole
+    numbers), so that a report reading ``.dt`` of a date column works on a run with nothing to report."""
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in FINDING_DATES else
+                                      "Int64" if c == "days_late" else object) for c in FINDING_COLUMNS})
 
 
 @dataclass
@@ -35,6 +43,14 @@ class RunResult:
     inputs: list[str] = field(default_factory=list)  # the input files' names, as reports show them
     not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it was not evaluated
     input_paths: list[Path] = field(default_factory=list)  # the files themselves (the history fingerprints them)
+    notices: list = field(default_factory=list)  # checker.notices.Notice: what to know before reading the figures
+    as_at_source: str = "given"  # or "SEN2 ReferenceDate (<file>)" when the date came from the return
+
+    def __post_init__(self):
+        # A run with no findings (no rows, every row rejected, no rule applied) still writes every report: an
+        # untyped empty frame would break the first report that reads a date column.
+        if self.findings is None or not len(self.findings):
+            self.findings = empty_findings()
 
 
 def counts(result: RunResult) -> dict:

@@ -30,7 +30,8 @@ def accepted_rows(dataset: Dataset, rejected: dict[str, pd.Series]) -> Dataset:
     """A copy of the dataset without the rows that failed an error-level data check."""
     kept = Dataset(sources=list(dataset.sources), header=dict(dataset.header),
                    read_counts=list(dataset.read_counts), merged_rows=dict(dataset.merged_rows),
-                   source_headers=dict(dataset.source_headers), mapped=set(dataset.mapped))
+                   source_headers=dict(dataset.source_headers), mapped=set(dataset.mapped),
+                   sen2_headers=dict(dataset.sen2_headers))
     for name, frame in dataset.tables.items():
         mask = rejected.get(name)
         kept.tables[name] = frame if mask is None or not mask.any() else frame[~mask.to_numpy()].reset_index(drop=True)
@@ -77,12 +78,16 @@ def issues_frame(issues) -> pd.DataFrame:
 
 def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = None,
           settings: Settings | None = None, engine: str = "vectorised", rules_dir: Path | None = None,
-          progress: Progress = None, dataset: Dataset | None = None, rules: list | None = None) -> RunResult:
+          progress: Progress = None, dataset: Dataset | None = None, rules: list | None = None,
+          as_at_from: str | None = None) -> RunResult:
     """Check ``inputs`` as at ``as_at``: read -> data checks -> views -> rules. Writes nothing.
 
     ``rules``, when given, are the rules already loaded from ``rules_dir`` (the CLI loads them first to report
-    a broken rule file before reading any input); ``dataset``, when given, is the inputs already read."""
+    a broken rule file before reading any input); ``dataset``, when given, is the inputs already read;
+    ``as_at_from`` names the SEN2 return whose reference date ``as_at`` is, when no date was given (see
+    :func:`checker.as_at.choose`)."""
     from . import accounting, quality
+    from .notices import as_at_notices, nothing_notices
     from .readers import load_inputs
 
     settings = settings or Settings()
@@ -95,6 +100,7 @@ def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = No
     say("rows read: " + ", ".join(f"{t} {n:,}" for t, n in sorted(dataset.row_counts().items()) if n))
     checked = quality.check_dataset(dataset, as_at)
     counts = accounting.account(dataset, checked.rejected, checked.reasons)
+    notices = as_at_notices(dataset, as_at, from_return=as_at_from is not None)  # on every row read
     usable = accepted_rows(dataset, checked.rejected)
     if read_here:  # only the accepted rows go on: the tables as read would hold 0.3 GB more at national scale
         dataset.tables.clear()
@@ -117,7 +123,9 @@ def check(inputs: list[Path], as_at: dt.date, *, profile: str | Path | None = No
         inputs=[Path(p).name for p in inputs],
         input_paths=[Path(p) for p in inputs],
         not_evaluated=skipped | {r.id: f"not in force on {as_at.isoformat()}" for r in rules if not r.in_force(as_at)},
+        as_at_source=f"SEN2 ReferenceDate ({as_at_from})" if as_at_from else "given",
     )
+    result.notices = notices + nothing_notices(counts, result.findings)
     return result
 
 

@@ -92,3 +92,66 @@ def cli(*args, catch_exceptions: bool = False):
     from checker.cli import main
 
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=catch_exceptions)
+
+
+# -- SEN2 returns shaped like the ones councils send ---------------------------------------------------------------
+
+def sen2_return(path: Path, persons: Iterable[str], *, year: int | str | None = 2025,
+                reference_date: str | None = "2025-01-16", declaration: bool = False, source: str = "") -> Path:
+    """A SEN2 person-level XML return as councils' software writes it (the shape of the sample returns London's
+    LIIA analysts publish): no XML declaration unless asked, tab indentation, trailing spaces after the root, a
+    header with CollectionDetails (Collection, Year, ReferenceDate) and Source, then ``persons`` (each a
+    ``<Person>`` element as text, e.g. from :func:`sen2_person`). ``year`` or ``reference_date`` None leaves
+    that header item out."""
+    details = "".join(f"\t\t\t<{k}>{v}</{k}>\n" for k, v in (("Collection", "SEN2"), ("Year", year),
+                                                             ("ReferenceDate", reference_date)) if v is not None)
+    text = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" if declaration else "") + (
+        "<Message>\n\t<Header>\n\t\t<CollectionDetails>\n" + details + "\t\t</CollectionDetails>\n"
+        "\t\t<Source>\n\t\t\t<SourceLevel>L</SourceLevel>\n\t\t\t<LEA>999</LEA>\n\t\t\t<SoftwareCode>Case system"
+        "</SoftwareCode>\n\t\t\t<Release>ver 3.1</Release>\n\t\t\t<SerialNo>001</SerialNo>\n\t\t\t<DateTime>"
+        f"{reference_date or '2025-01-16'}T09:00:00</DateTime>\n\t\t\t<DMO>Y</DMO>\n\t\t\t<DCO>Y</DCO>\n{source}"
+        "\t\t</Source>\n\t</Header>\n\t<Persons>\n" + "".join(persons) + "\t</Persons>\n</Message>        ")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def sen2_person(upn: str, *requests: str, birth: str = "2012-05-01", sex: str = "<Sex>F</Sex>",
+                extra: str = "") -> str:
+    """One ``<Person>`` with the given ``<Requests>`` elements (text, e.g. from :func:`sen2_request`)."""
+    return (f"\t\t<Person>\n\t\t\t<Surname>Testsurname</Surname>\n\t\t\t<Forename>Testforename</Forename>\n"
+            f"\t\t\t<PersonBirthDate>{birth}</PersonBirthDate>\n\t\t\t{sex}\n\t\t\t<Ethnicity>WBRI</Ethnicity>\n"
+            f"\t\t\t<PostCode>AY1 1AA</PostCode>\n\t\t\t<UPN>{upn}</UPN>\n{extra}" + "".join(requests)
+            + "\t\t</Person>\n")
+
+
+def sen2_request(received: str = "2024-03-04", decided: str = "2024-04-08", issued: str = "2024-07-15", *,
+                 plan_details: Iterable[str] = (), placements: Iterable[str] = (), needs: Iterable[str] = (),
+                 active: str = "", request_extra: str = "") -> str:
+    """A ``<Requests>`` element: a decision to assess and a plan issued (Y/Y), the named plan's ``<PlanDetail>``
+    elements, and an ``<ActivePlans>`` with the given ``<PlacementDetail>``/``<SENneed>`` elements and ``active``
+    items (review dates, ...), as text."""
+    body = "".join(plan_details)
+    named = f"\t\t\t\t\t<NamedPlan>\n\t\t\t\t\t\t<StartDate>{issued}</StartDate>\n{body}\t\t\t\t\t</NamedPlan>\n"
+    plans = "".join(placements) + "".join(needs)
+    return (f"\t\t\t<Requests>\n\t\t\t\t<ReceivedDate>{received}</ReceivedDate>\n{request_extra}"
+            f"\t\t\t\t<RYA>0</RYA>\n\t\t\t\t<RequestOutcomeDate>{decided}</RequestOutcomeDate>\n"
+            "\t\t\t\t<RequestOutcome>Y</RequestOutcome>\n\t\t\t\t<RequestMediation>0</RequestMediation>\n"
+            "\t\t\t\t<RequestTribunal>0</RequestTribunal>\n\t\t\t\t<Assessment>\n"
+            "\t\t\t\t\t<AssessmentOutcome>Y</AssessmentOutcome>\n"
+            f"\t\t\t\t\t<AssessmentOutcomeDate>{issued}</AssessmentOutcomeDate>\n\t\t\t\t\t<Week20>0</Week20>\n"
+            + named + "\t\t\t\t</Assessment>\n"
+            + (f"\t\t\t\t<ActivePlans>\n{plans}{active}\t\t\t\t</ActivePlans>\n" if plans or active else "")
+            + "\t\t\t</Requests>\n")
+
+
+def sen2_setting(element: str, rank: str = "1", **items: str) -> str:
+    """A ``<PlanDetail>`` or ``<PlacementDetail>`` with the given items, e.g. ``URN="100001", UKPRN="10012345"``."""
+    body = "".join(f"\t\t\t\t\t\t<{k}>{v}</{k}>\n" for k, v in items.items())
+    return (f"\t\t\t\t\t<{element}>\n{body}\t\t\t\t\t\t<PlacementRank>{rank}</PlacementRank>\n"
+            f"\t\t\t\t\t\t<SENunitIndicator>0</SENunitIndicator>\n"
+            f"\t\t\t\t\t\t<ResourcedProvisionIndicator>0</ResourcedProvisionIndicator>\n\t\t\t\t\t</{element}>\n")
+
+
+def sen2_need(code: str, rank: str = "1") -> str:
+    return (f"\t\t\t\t\t<SENneed>\n\t\t\t\t\t\t<SENtype>{code}</SENtype>\n"
+            f"\t\t\t\t\t\t<SENtypeRank>{rank}</SENtypeRank>\n\t\t\t\t\t</SENneed>\n")

@@ -50,7 +50,7 @@ def test_existing_reports_are_not_overwritten_without_force(tmp_path):
 
 
 @pytest.mark.parametrize("args,expected", [
-    (["check", SEN2], "--as-at is required"),
+    (["check", ROOT / "fixtures" / "small" / "tracker_small.csv"], "--as-at is required"),
     (["check", SEN2, "--as-at", "31/02/2026"], "is not a date"),
     (["check", "missing.xlsx", "--as-at", "2026-01-15"], "missing.xlsx: file not found"),
     (["check", TRUNCATED, "--as-at", "2026-01-15"], "line"),

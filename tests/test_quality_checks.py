@@ -122,7 +122,8 @@ FAILING = [
     ("UKPRN not 8 digits", {("placement", 0): {"urn": None, "ukprn": "1234"}}, None, "UKPRN-FORMAT", "placement",
      QUERY),
     ("no setting", {("placement", 0): {"urn": None}}, None, "SETTING-NOT-ONE", "placement", ERROR),
-    ("two settings", {("plan_detail", 0): {"ukprn": "10012345"}}, None, "SETTING-NOT-ONE", "plan_detail", ERROR),
+    ("setting type as well as a URN", {("plan_detail", 0): {"sen_setting": "OTH"}}, None, "SETTING-NOT-ONE",
+     "plan_detail", ERROR),
     ("other setting without detail", {("placement", 0): {"urn": None, "sen_setting": "OTH"}}, None,
      "SETTING-OTHER-DETAIL-MISSING", "placement", QUERY),
     ("G2 refused but assessed", {("request", 0): {"request_outcome": "N"}}, None,
@@ -172,7 +173,8 @@ def test_check_fails_on_bad_row(what, changes, add, issue_id, table, severity):
 def test_every_check_in_the_catalogue_is_exercised_or_documented():
     tested = {f[3] for f in FAILING} | {"PARENT-REJECTED", "DATE-INVALID", "ATTENDANCE-PATTERN-MISSING",
                                         "OTHER-CODE-FREQUENT", "UPN-DUPLICATE",
-                                        "DUE-DATE-DIFFERS"}  # raised after the rules: test_engine_principles.py
+                                        "DUE-DATE-DIFFERS",  # raised after the rules: test_engine_principles.py
+                                        "SEN2-CODE-NOT-IN-YEAR"}  # tests/test_sen2_years.py
     assert {c.issue_id for c in all_checks() if c.module.startswith("checker.quality.")} <= tested
 
 

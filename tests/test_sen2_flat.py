@@ -101,8 +101,8 @@ def test_blade_bad_date_names_file_row_and_column():
     [issue] = issues(ds, "DATE-NOT-A-DATE")
     assert (issue.file, issue.row, issue.column, issue.value) == (PREFIX + "requests.csv", 6,
                                                                   "requestoutcomedate", "31-Jun-2023")
-    assert issue.message == (f'{PREFIX}requests.csv, row 6, column "requestoutcomedate": "31-Jun-2023" is not '
-                             f"a date.")
+    assert issue.message == (f'{PREFIX}requests.csv, row 6, column "requestoutcomedate" (SEN2 item 2.3): '
+                             '"31-Jun-2023" is not a date.')  # item 2.3 in the 2024 return (2.4 from 2025)
 
 
 def test_blade_review_row_and_placements():

@@ -85,17 +85,18 @@ def _shape(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare(previous_findings: pd.DataFrame, current_findings: pd.DataFrame, *,
-            as_at: dt.date | str | None = None) -> Changes:
+            as_at: dt.date | str | None = None, previous_month: str | None = None) -> Changes:
     """Changes from ``previous_findings`` (a stored run) to ``current_findings`` (stored, or fresh from a run).
 
     ``as_at`` names the current month when the current findings are fresh from a run (a stored run carries
-    its ``month`` column). Months open count the monthly runs in an unbroken breach, this one included.
+    its ``month`` column); ``previous_month`` names last month's when its run had no findings at all to carry
+    it. Months open count the monthly runs in an unbroken breach, this one included.
     """
     prev = _keyed(previous_findings)
     cur = _keyed(current_findings)
     current_month = month_of(as_at) if as_at is not None else (
         str(cur["month"].dropna().iloc[0]) if cur["month"].notna().any() else None)
-    previous_month = str(prev["month"].dropna().iloc[0]) if prev["month"].notna().any() else None
+    previous_month = str(prev["month"].dropna().iloc[0]) if prev["month"].notna().any() else previous_month
     if current_month is None:
         raise ValueError("compare needs the current month: pass as_at, or findings read back from the store")
 

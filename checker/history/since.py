@@ -34,7 +34,8 @@ def since_last_month(store, result) -> dict | None:
     previous = store.previous_run(result.as_at)
     if previous is None:
         return None
-    changes = compare(store.findings(previous["run_id"]), result.findings, as_at=result.as_at)
+    changes = compare(store.findings(previous["run_id"]), result.findings, as_at=result.as_at,
+                      previous_month=previous["month"])
     return context(changes, previous) | {"changes": changes}
 
 

@@ -35,6 +35,7 @@ STEPS = (
     dates.coerce_dates,
     keys.required,
     codes.codes,
+    codes.year_codes,
     keys.orphans,
     keys.duplicates,
     sen2_rules.conditional,

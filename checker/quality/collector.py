@@ -58,6 +58,7 @@ class Run:
         self.reasons = {name: np.full(len(f), None, dtype=object) for name, f in self.frames.items()}
         self.table_order = {name: i for i, name in enumerate(TABLES)}
         self.headers = getattr(dataset, "source_headers", None) or {}
+        self.sen2_years = _sen2_years(dataset)
         self._blank: dict[tuple[str, str], np.ndarray] = {}
         self._factor: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._links: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -124,6 +125,15 @@ class Run:
         header = self.headers.get((file, sheet, table, fieldname)) or self.headers.get((file, sheet, fieldname))
         return f"{header} ({fieldname})" if header and header != fieldname else fieldname
 
+    def item_note(self, file: str, table: str, fieldname: str) -> str:
+        """' (SEN2 item 5.5e)' for a SEN2 item of a return whose collection year is known, else ""."""
+        if file not in self.sen2_years:
+            return ""
+        from ..readers.sen2_years import item
+
+        number = item(table, fieldname, self.sen2_years[file])
+        return f" (SEN2 item {number})" if number else ""
+
     def flag(self, check: Check, table: str, mask, column: str, message, value=None, reject: bool = True):
         """Record one issue of ``check`` per True row of ``mask``; an error also rejects the row (unless
         ``reject`` is False: the issue explains a rejection made elsewhere).
@@ -149,12 +159,14 @@ class Run:
         values = value.to_numpy()[pos] if value is not None else [None] * n
         keys = self.record_ids(table, pos)
         t_order, c_order = self.table_order[table], _order(issue_id)
-        labels: dict[tuple[str, str], str] = {}
+        labels: dict[tuple[str, str], tuple[str, str]] = {}
         append = self.issues.append
         for p, f, sh, row, v, key in zip(pos.tolist(), files, sheets, rows, values, keys):
-            col = labels.get((f, sh))
-            if col is None:
-                col = labels[(f, sh)] = self.column_label(f, sh, table, column) if column else ""
+            col, note = labels.get((f, sh)) or ("", None)
+            if note is None:
+                col = self.column_label(f, sh, table, column) if column else ""
+                note = self.item_note(f, table, column) if column else ""
+                labels[(f, sh)] = (col, note)
             # The same text as DataIssue.location(), built inline: this loop runs once per failing row.
             where = f or "input"
             if sh:
@@ -162,7 +174,7 @@ class Run:
             if row is not None:
                 where += f", row {row}"
             if col:
-                where += f', column "{col}"'
+                where += f', column "{col}"{note}'
             append((t_order, p, c_order, DataIssue(issue_id, severity, f"{where}: {message(p, v)}", f, sh, row,
                                                    col, fmt(v), table, key)))
 
@@ -202,6 +214,14 @@ def _row_numbers(values: np.ndarray) -> list[int | None]:
     """Provenance row numbers as int (None if missing or not a number)."""
     out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
     return [None if pd.isna(v) else int(v) for v in out.tolist()]
+
+
+def _sen2_years(dataset: Dataset) -> dict[str, int]:
+    """file -> collection year, for the files of SEN2 returns whose year is known."""
+    from ..readers.sen2_years import collection_year
+
+    years = {file: collection_year(header) for file, header in (getattr(dataset, "sen2_headers", None) or {}).items()}
+    return {file: year for file, year in years.items() if year is not None}
 
 
 def _complete(name: str, frame: pd.DataFrame) -> pd.DataFrame:

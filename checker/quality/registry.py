@@ -96,6 +96,7 @@ def load_all() -> dict[str, Check]:
 # The order the docs (and issue lists on one row) follow: along the data path, file -> canonical tables -> checks.
 DATA_PATH = (
     "checker.readers.convert", "checker.readers.extract", "checker.readers.sen2_canonical",
+    "checker.readers.sen2_years",
     "checker.readers.sen2_xml", "checker.readers.sen2_flat",
     "checker.quality.reading", "checker.quality.keys", "checker.quality.codes", "checker.quality.sen2_rules",
     "checker.quality.dates", "checker.quality.identifiers", "checker.quality.cascade", "checker.quality.plans",

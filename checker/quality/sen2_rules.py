@@ -31,9 +31,13 @@ ASSESSMENT_OUTCOME_DATE_MISSING = check(
     source=f"{GUIDE} item 3.2 (required when AssessmentOutcome is Y or N)", tables="assessment")
 SETTING_NOT_ONE = check(
     "SETTING-NOT-ONE", ERROR,
-    "G6: a plan setting or placement gives none, or more than one, of URN, UKPRN and SEN setting type.",
-    action="Record exactly one: the school's URN, the provider's UKPRN, or the setting type when there is "
-           "neither.", source=f"{GUIDE} items 4.7a-c and 5.7a-c (complete only one)", tables="plan_detail, placement")
+    "G6: a plan setting or placement names no setting at all (no URN, UKPRN or SEN setting type), or gives a "
+    "setting type as well as a URN or UKPRN, so it cannot be told whether the child has a place. A URN with a "
+    "UKPRN is fine (academies and colleges have both): the URN, which names the establishment, is the one "
+    "the rules and reports use.",
+    action="Record the school's URN (and the provider's UKPRN if the system holds it), or the setting type when "
+           "there is neither.", source=f"{GUIDE} items 4.7a-c and 5.7a-c (complete only one)",
+    tables="plan_detail, placement")
 REQUEST_UNDECIDED_HAS_ASSESSMENT = check(
     "REQUEST-UNDECIDED-HAS-ASSESSMENT", QUERY,
     "G2: the decision whether to assess is N, A or W, yet the assessment records an outcome.",
@@ -125,12 +129,17 @@ def conditional(run: Run) -> None:
         if name not in run.frames:
             continue
         frame = run.frames[name]
-        given = sum((~run.blank(name, c)).astype(int) for c in ("urn", "ukprn", "sen_setting"))
+        # A URN and a UKPRN together name one establishment twice (GIAS and UKRLP), which the guide's "complete
+        # only one" was never meant to refuse: both LIIA sample returns, and many academies, give both.
+        identified = ~run.blank(name, "urn") | ~run.blank(name, "ukprn")
+        typed = ~run.blank(name, "sen_setting")
 
-        def msg(p, v, given=given):
-            return ("no setting: give one of urn, ukprn or sen_setting." if given[p] == 0 else
-                    "more than one of urn, ukprn and sen_setting is given; complete only one.")
-        run.flag(SETTING_NOT_ONE, name, given != 1, "urn", msg)
+        def msg(p, v, identified=identified):
+            return ("no setting: give the urn (or ukprn), or the sen_setting type when there is neither."
+                    if not identified[p] else
+                    f'sen_setting "{fmt(v)}" is given as well as a urn or ukprn; a setting type is only for a '
+                    "place with neither, so it cannot be told which is right.")
+        run.flag(SETTING_NOT_ONE, name, identified == typed, "urn", msg, frame["sen_setting"])
         other = frame["sen_setting"].isin(["OTH", "NIEO"]).to_numpy() & run.blank(name, "sen_setting_other")
         run.flag(SETTING_OTHER_DETAIL_MISSING, name, other, "sen_setting_other",
                  lambda p, v: f'sen_setting is "{fmt(v)}" but sen_setting_other (the detail) is blank.',

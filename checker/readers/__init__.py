@@ -48,6 +48,23 @@ def load_inputs(paths: list[Path], profile: str | Path | Profile | None = None) 
     return ds
 
 
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """The input files, with a folder holding a COLLECT Blade export (one CSV per SEN2 module, as COLLECT
+    writes it) replaced by its CSV files; InputError for any other folder."""
+    out: list[Path] = []
+    for path in (Path(p) for p in paths):
+        if not path.is_dir():
+            out.append(path)
+            continue
+        csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        blade = [p for p in csvs if is_blade_csv(p)]
+        if not blade:
+            raise InputError(f"{path}: is a folder; give the extract files themselves (a folder is read only when "
+                             "it holds a SEN2 Blade export, Blade-Export_..._person.csv and the rest).")
+        out.extend(blade)
+    return out
+
+
 def _sen2_flat():
     try:
         from . import sen2_flat
@@ -129,7 +146,7 @@ def choose_profile(paths: list[Path]) -> tuple[Profile, float]:
                      f"{paths[0].name}`.")
 
 
-from .inspect import format_inspection, inspect_file  # noqa: E402  (re-exported for the CLI)
+from .inspect import format_inspection, inspect_file, inspect_files  # noqa: E402  (re-exported for the CLI)
 
-__all__ = ["load_inputs", "inspect_file", "format_inspection", "choose_profile", "rank_profiles",
-           "is_blade_csv", "is_presubmission_workbook"]
+__all__ = ["load_inputs", "inspect_file", "inspect_files", "format_inspection", "choose_profile", "rank_profiles",
+           "is_blade_csv", "is_presubmission_workbook", "expand_inputs"]

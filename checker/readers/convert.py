@@ -68,10 +68,12 @@ class Cells:
     rows: pd.Series
     record_ids: pd.Series | None = None
     record_rows: pd.Series | None = None
+    item: str = ""  # the SEN2 guide's item number in the return's year ("5.5e"), for SEN2 readers
 
 
-def where(file: str, sheet: str, row, column: str) -> str:
-    """'tracker.xlsx, sheet "Requests", row 214, column "Date Received"' (XML: line and element)."""
+def where(file: str, sheet: str, row, column: str, item: str = "") -> str:
+    """'tracker.xlsx, sheet "Requests", row 214, column "Date Received"' (XML: line and element; a SEN2
+    item's number follows its element: 'element "EntryDate" (SEN2 item 5.5e)')."""
     xml = file.lower().endswith(".xml")
     parts = [file or "input"]
     if sheet:
@@ -79,7 +81,7 @@ def where(file: str, sheet: str, row, column: str) -> str:
     if row is not None:
         parts.append(f"{'line' if xml else 'row'} {row}")
     if column:
-        parts.append(f'{"element" if xml else "column"} "{column}"')
+        parts.append(f'{"element" if xml else "column"} "{column}"' + (f" (SEN2 item {item})" if item else ""))
     return ", ".join(parts)
 
 
@@ -245,7 +247,7 @@ def _report(kind, bad: pd.Series, text: pd.Series, cells: Cells, issues: list[Da
         row = _int(rows[p])
         value = str(shown[p])
         issues.append(kind.issue(
-            f'{where(cells.file, cells.sheet, row, cells.column)}: "{value}" {what}', file=cells.file,
+            f'{where(cells.file, cells.sheet, row, cells.column, cells.item)}: "{value}" {what}', file=cells.file,
             sheet=cells.sheet, row=row, column=cells.column, value=value, table=cells.table,
             record_id="" if ids is None or _missing(ids[p]) else str(ids[p] or ""),
             record_row=None if record_rows is None else _int(record_rows[p])))

@@ -6,10 +6,12 @@ columns land in which canonical field and which are left out, without reading co
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..dataset import InputError
 from ..model import TABLES
+from . import inspect_sen2
 from .detect import CSV, XML, detect_format
 from .profile import Profile, SheetSpec, load_profile
 
@@ -25,16 +27,23 @@ def inspect_file(path: Path, profile: str | Path | Profile | None = None) -> dic
     fmt = detect_format(path)
     info: dict = {"file": path.name, "format": fmt, "kind": "extract", "profile": None, "profile_source": None,
                   "profile_error": None, "sheets": [], "notes": []}
+    # A SEN2 return is read whole by the reader check uses (inspect_sen2): what check refuses is refused here.
     if fmt == XML:
         info["kind"] = "sen2-xml"
         info["notes"].append("SEN2 XML return: read by the SEN2 reader; no mapping profile is needed.")
+        info["sen2"] = inspect_sen2.about_xml(path)
         return info
     if profile is None and fmt == CSV and is_blade_csv(path):
         info["kind"] = "sen2-blade"
-        info["notes"].append("SEN2 COLLECT Blade CSV: read by the SEN2 reader with its companion files.")
-    elif profile is None and fmt != CSV and is_presubmission_workbook(path):
+        info["notes"].append("SEN2 COLLECT Blade CSV: read by the SEN2 reader with its companion files (inspect "
+                             "the export's folder, or all its files at once, to see the whole return).")
+        info["sen2"] = inspect_sen2.about_blade([path])
+        return info
+    if profile is None and fmt != CSV and is_presubmission_workbook(path):
         info["kind"] = "sen2-workbook"
         info["notes"].append("SEN2 pre-submission workbook: read by the SEN2 reader; no mapping profile is needed.")
+        info["sen2"] = inspect_sen2.about_workbook(path)
+        return info
 
     prof: Profile | None = None
     if profile is not None:
@@ -90,9 +99,32 @@ def inspect_file(path: Path, profile: str | Path | Profile | None = None) -> dic
     return info
 
 
+def inspect_files(paths: list[Path], profile: str | Path | Profile | None = None) -> list[dict]:
+    """:func:`inspect_file` for each input; the files of one COLLECT Blade export (or its folder) together, as
+    one return."""
+    from . import expand_inputs, is_blade_csv
+
+    paths = expand_inputs([Path(p) for p in paths])
+    blade = [p for p in paths if profile is None and detect_format(p) == CSV and is_blade_csv(p)]
+    out = [inspect_file(p, profile) for p in paths if p not in blade]
+    if len(blade) > 1:
+        common = os.path.commonprefix([p.name for p in blade])
+        out.append({"file": f"{common}*.csv ({len(blade)} files)", "format": CSV,
+                    "kind": "sen2-blade", "profile": None, "profile_source": None, "profile_error": None,
+                    "sheets": [], "notes": ["SEN2 COLLECT Blade CSV export: the files are read together as one "
+                                            "return."], "sen2": inspect_sen2.about_blade(blade)})
+    elif blade:
+        out.append(inspect_file(blade[0], profile))
+    return out
+
+
 def format_inspection(info: dict) -> str:
     """The inspection as plain text for the terminal."""
     out = [f"{info['file']}: {_KINDS.get(info['kind'], info['kind'])} ({info['format']})"]
+    if info.get("sen2"):
+        out.extend(f"note: {note}" for note in info["notes"])
+        out.extend(inspect_sen2.format_sen2(info["sen2"]))
+        return "\n".join(out) + "\n"
     if info["profile"]:
         out.append(f"profile: {info['profile']} ({info['profile_source']})")
     elif info["profile_error"]:

@@ -11,6 +11,7 @@ import pandas as pd
 from ..dataset import QUERY, DataIssue
 from ..model import DATE, FLAG, INT, PROVENANCE, TABLES
 from ..quality.registry import check
+from . import sen2_years
 from .convert import Cells, clean_text, convert
 
 SEN2_DUPLICATE_ID = check(
@@ -58,15 +59,16 @@ LINED_KINDS = (DATE, FLAG, INT)
 def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = "",
                     columns: dict[str, str] | None = None, lines: dict[str, pd.Series] | None = None,
                     record_ids: pd.Series | None = None, date_formats: tuple[str, ...] | None = None,
-                    codes: dict[str, dict[str, str]] | None = None,
-                    date1904: bool = False) -> tuple[pd.DataFrame, list[DataIssue]]:
+                    codes: dict[str, dict[str, str]] | None = None, date1904: bool = False,
+                    year: int | None = None) -> tuple[pd.DataFrame, list[DataIssue]]:
     """Convert the canonical fields present in ``raw`` to their kinds (through the shared converter) and attach
     provenance.
 
     ``raw`` holds one column per canonical field it has (raw values) plus ``_row``. ``columns`` names each
     field as the source spells it (XML element or CSV header) for messages; ``lines`` gives, per field, the
     row/line of each cell where that differs from ``_row`` (XML child elements sit on their own lines).
-    ``codes`` translates values per field (e.g. 2023 GenderCurrent 1 -> M) before conversion.
+    ``codes`` translates values per field (e.g. 2023 GenderCurrent 1 -> M) before conversion. ``year`` is the
+    return's collection year, so that a message names each item by that year's number.
     """
     spec = TABLES[table]
     out = pd.DataFrame(index=raw.index)
@@ -83,7 +85,7 @@ def canonical_frame(table: str, raw: pd.DataFrame, *, file: str, sheet: str = ""
         own_lines = lines.get(f.name)
         cells = Cells(file, sheet, columns.get(f.name, f.name), table,
                       rows=rows if own_lines is None else own_lines, record_ids=ids,
-                      record_rows=None if own_lines is None else rows)
+                      record_rows=None if own_lines is None else rows, item=sen2_years.item(table, f.name, year) or "")
         out[f.name] = convert(raw[f.name], f, cells, issues, codes=codes.get(f.name), formats=date_formats or (),
                               date1904=date1904)
     out["_file"] = file

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
 from ..quality.registry import GUIDE, OURS, check
+from . import sen2_years
 from .convert import clean_text, parse_dates
 from .extract import CSV_ENCODING
 from .profile import Profile, SheetSpec, fold, load_profile
@@ -113,8 +114,10 @@ def _blade_module(path: Path, header: list[str]) -> str | None:
 
 # -- Blade CSV ------------------------------------------------------------------------------------------------
 
-def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PROFILE) -> Dataset:
-    """Read a set of Blade CSV files (one per module; the sen2 header file is optional)."""
+def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PROFILE,
+                    columns_found: dict[str, list[str]] | None = None) -> Dataset:
+    """Read a set of Blade CSV files (one per module; the sen2 header file is optional). ``columns_found``, if
+    given, is filled with each module's columns that hold a SEN2 item, as the files spell them (``inspect``)."""
     prof = load_profile(profile)
     paths = [Path(p) for p in paths]
     if not paths:
@@ -131,12 +134,14 @@ def read_sen2_blade(paths: list[Path], profile: str | Path | Profile = BLADE_PRO
                              f"_requests.csv, ... or a <module>tableid column such as persontableid.")
         if module == "sen2":
             header.update(_blade_header(frame))
+            issues += sen2_years.header_issues(header, p.name)
             continue
         spec = _spec_for(prof, p.name, module)
         modules.setdefault(module, []).append(_Sheet(p.name, "", frame, None, spec))
-    ds = _build(modules, prof, issues)
+    ds = _build(modules, prof, issues, sen2_years.collection_year(header), columns_found)
     ds.header.update(header)
     ds.sources = [p.name for p in paths]
+    ds.sen2_headers = {p.name: dict(header) for p in paths}
     return ds
 
 
@@ -218,6 +223,15 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
+def blade_header(path: Path) -> dict[str, str]:
+    """The header items of a Blade export's ``_sen2.csv`` ({} for any other module's file)."""
+    path = Path(path)
+    frame, _ = _read_csv(path, "utf-8-sig")
+    if _blade_module(path, [fold(c) for c in frame.columns]) != "sen2":
+        return {}
+    return _blade_header(frame)
+
+
 def _blade_header(frame: pd.DataFrame) -> dict[str, str]:
     if frame.empty:
         return {}
@@ -246,8 +260,10 @@ def _modules_of(spec: SheetSpec) -> set[str]:
 
 # -- pre-submission workbook ------------------------------------------------------------------------------------
 
-def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROFILE) -> Dataset:
-    """Read the pre-submission workbook (sheets Person, Requests, Assessments, Named Plan, ...)."""
+def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROFILE,
+                       columns_found: dict[str, list[str]] | None = None) -> Dataset:
+    """Read the pre-submission workbook (sheets Person, Requests, Assessments, Named Plan, ...);
+    ``columns_found`` as for :func:`read_sen2_blade`."""
     prof = load_profile(profile)
     path = Path(path)
     sheets = _workbook_rows(path)
@@ -271,8 +287,9 @@ def read_sen2_workbook(path: Path, profile: str | Path | Profile = WORKBOOK_PROF
     if not modules:
         raise InputError(f"{path.name} has no SEN2 module sheets (expected Person, Requests, Assessments, "
                          f"Named Plan, Plan Detail, Active Plan, Placement Detail, SEN Need).")
-    ds = _build(modules, prof, issues)
+    ds = _build(modules, prof, issues, None, columns_found)
     ds.sources = [path.name]
+    ds.sen2_headers = {path.name: {}}  # the workbook carries no header: its collection year is not known
     return ds
 
 
@@ -365,7 +382,8 @@ def _sheet_part(sheet: str) -> str:
     return f', sheet "{sheet}"' if sheet else ""
 
 
-def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIssue]) -> Dataset:
+def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIssue],
+           year: int | None = None, columns_found: dict[str, list[str]] | None = None) -> Dataset:
     ds = Dataset()
     formats = tuple(prof.date_formats) or None
     raws: dict[str, pd.DataFrame] = {}
@@ -378,6 +396,9 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
             raw["_file"], raw["_sheet"] = sh.file, sh.sheet
             parts.append(raw)
             meta[module] = (sh.file, sh.sheet, labels)
+            if columns_found is not None:
+                known = columns_found.setdefault(module, [])
+                known.extend(h for h in labels.values() if h not in known)
         if parts:
             raws[module] = pd.concat(parts, ignore_index=True)
 
@@ -395,7 +416,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
     who_by_key = pd.Series(clean_text(people["upn"]).fillna(clean_text(people["uln"])).fillna(pid).to_numpy(),
                            index=own.fillna("").to_numpy())
     who_by_key = who_by_key[~who_by_key.index.duplicated()]
-    _add(ds, issues, "person", people, prof, meta.get("person"), pid, formats)
+    _add(ds, issues, "person", people, prof, meta.get("person"), pid, formats, year)
 
     # Requests: request_id as for XML, from the person's UPN/ULN/id and the received date.
     req = raws.get("requests")
@@ -422,7 +443,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
         req["request_id"] = rid
         request_key = pd.Series(rid.to_numpy(), index=clean_text(req["_key:requests"]).fillna("").to_numpy())
         request_key = request_key[~request_key.index.duplicated()]
-        _add(ds, issues, "requests", req, prof, meta.get("requests"), rid, formats)
+        _add(ds, issues, "requests", req, prof, meta.get("requests"), rid, formats, year)
 
     # Child modules: resolve each row to its request through the linking keys.
     to_request: dict[str, pd.Series] = {"requests": request_key}
@@ -456,7 +477,7 @@ def _build(modules: dict[str, list[_Sheet]], prof: Profile, issues: list[DataIss
     for module in MODULES[2:]:
         if module in raws:
             raw = raws[module]
-            _add(ds, issues, module, raw, prof, meta.get(module), raw["request_id"], formats)
+            _add(ds, issues, module, raw, prof, meta.get(module), raw["request_id"], formats, year)
     _reviews(ds)
     ds.issues.extend(issues)
     map_sen2_items(ds)
@@ -489,7 +510,7 @@ def _plan_level_placement_items(raws: dict[str, pd.DataFrame], issues: list[Data
 
 
 def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, prof: Profile,
-         meta: tuple | None, ids: pd.Series, formats) -> None:
+         meta: tuple | None, ids: pd.Series, formats, year: int | None = None) -> None:
     table = TABLE[module]
     labels = meta[2] if meta else {}
     codes = {}
@@ -504,7 +525,7 @@ def _add(ds: Dataset, issues: list[DataIssue], module: str, raw: pd.DataFrame, p
         part_ids = pd.Series(pd.Series(ids.to_numpy(), dtype=object)[part.index].to_numpy(), index=part.index)
         frame, found = canonical_frame(table, part, file=file, sheet=sheet, columns=labels,
                                        record_ids=part_ids, date_formats=formats, codes=codes,
-                                       date1904=prof.date1904)
+                                       date1904=prof.date1904, year=year)
         frames.append(frame)
         issues += found
     if frames:

@@ -20,6 +20,7 @@ from lxml import etree
 from ..dataset import QUERY, DataIssue, Dataset, InputError
 from ..model import TABLES
 from ..quality.registry import GUIDE, check
+from . import sen2_years
 from .convert import clean_text, parse_dates
 from .sen2_canonical import (
     LINED_KINDS,
@@ -85,7 +86,36 @@ SEN2_ELEMENT_NOT_IN_YEAR = check(
 
 def read_sen2_xml(path: Path) -> Dataset:
     """Read one SEN2 XML return. Raises InputError if the file is unsafe, malformed or not SEN2 at all."""
-    path = Path(path)
+    return _read(Path(path)).dataset()
+
+
+def read_header(path: Path) -> dict[str, str]:
+    """The return's header items (Collection, Year, ReferenceDate, LEA, ...), reading no further than the header:
+    how the as-at date is found before a run. The same safety checks as a full read."""
+    return dict(_read(Path(path), header_only=True).header_items)
+
+
+def describe(path: Path) -> tuple[dict, Dataset]:
+    """What ``sendcheck inspect`` shows of a return, from a full read: the header, the number of elements of each
+    container (``person``, ``requests``, ...), the elements met in each (DfE spelling), the elements that are no
+    SEN2 item (with the line each was first met on), and the dataset as ``check`` would read it."""
+    reader = _read(Path(path))
+    counts = {"person": reader.persons.count} | {c: r.count for c, r in reader.records.items()}  # before dataset()
+    found: dict[str, list[str]] = {}
+    for (container, lname), _line in sorted(reader.seen.items(), key=lambda kv: kv[1]):
+        if container == "header":
+            name = HEADER_ITEMS[lname]
+        else:
+            name = ELEMENTS[container][lname].name
+        if name not in found.setdefault(container, []):
+            found[container].append(name)
+    unknown = [(container, name, line) for (container, name), line in sorted(reader.unknown.items(),
+                                                                             key=lambda kv: kv[1])]
+    about = {"header": dict(reader.header_items), "counts": counts, "elements": found, "unknown": unknown}
+    return about, reader.dataset()
+
+
+def _read(path: Path, header_only: bool = False) -> _Reader:
     reader = _Reader(path.name)
     root_name = _check_prolog(path)
     if root_name.split(":")[-1].lower() != "message":
@@ -104,10 +134,14 @@ def read_sen2_xml(path: Path) -> Dataset:
                                      f"do, and such files are refused for safety.")
             name = _local(elem.tag)
             if name == "person":
+                if header_only:
+                    return reader
                 reader.person(elem)
                 _free(elem)
             elif name == "header":
                 reader.header(elem)
+                if header_only:
+                    return reader
             else:
                 reader.saw_persons = True
         root = context.root
@@ -117,6 +151,8 @@ def read_sen2_xml(path: Path) -> Dataset:
                          f"Export the return again and re-run.") from None
     except OSError as exc:
         raise InputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    if header_only:
+        return reader
     if root is not None:
         reader.leftovers(root)
     if not reader.persons.count and not reader.saw_persons:
@@ -124,7 +160,7 @@ def read_sen2_xml(path: Path) -> Dataset:
         said = f" (its header names the {collection} collection)" if collection and collection != "SEN2" else ""
         raise InputError(f"{path.name} is not a SEN2 return{said}: <Message> has no <Persons> element "
                          f"(expected <Message><Header>...</Header><Persons><Person>...).")
-    return reader.dataset()
+    return reader
 
 
 def _local(tag) -> str:
@@ -309,9 +345,10 @@ class _Reader:
 
     # -- building tables -------------------------------------------------------------------------------
     def dataset(self) -> Dataset:
-        ds = Dataset(sources=[self.file], header=dict(self.header_items))
-        issues: list[DataIssue] = []
-        year = _year(self.header_items.get("Year"))
+        ds = Dataset(sources=[self.file], header=dict(self.header_items),
+                     sen2_headers={self.file: dict(self.header_items)})
+        issues: list[DataIssue] = sen2_years.header_issues(self.header_items, self.file)
+        year = sen2_years.collection_year(self.header_items)
 
         people = self.persons.frame() if self.persons.count else pd.DataFrame({"_row": []})
         for col in ("_own_id", "upn", "uln", "_gendercurrent", "sex"):
@@ -390,7 +427,8 @@ class _Reader:
             names["sex"] = "Sex/GenderCurrent"
         lines = {c[3:]: raw[c].where(raw[c].notna(), raw["_row"]) for c in raw.columns if c.startswith("_l:")}
         return canonical_frame(table, raw, file=self.file, columns=names, lines=lines,
-                               record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object))
+                               record_ids=pd.Series(ids.to_numpy(), index=raw.index, dtype=object),
+                               year=sen2_years.collection_year(self.header_items))
 
     def _reviews(self, ds: Dataset, raw: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
         """One review row per active plan that reports a review meeting or a review decision (``review_rows``:
@@ -453,10 +491,3 @@ class _Reader:
                     f"the software that produced the file is set up for {year}.",
                     file=self.file, row=line, column=name))
         return issues
-
-
-def _year(text: str | None) -> int | None:
-    try:
-        return int(str(text).strip()[:4])
-    except (TypeError, ValueError):
-        return None

@@ -113,6 +113,16 @@ def prepare_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["_order", "_late", "due_date", "rule_id", "record_id"], kind="stable")
 
 
+def notice_block(result) -> list[tuple[str, list[list]]]:
+    """The run's notices (checker/notices.py) as a summary-sheet block, before the figures; none when all is
+    well."""
+    notices = getattr(result, "notices", None) or []
+    if not notices:
+        return []
+    return [("Before you read this", [["Kind", "Notice"]] +
+             [["Warning" if n.level == "warning" else "Note", n.text] for n in notices])]
+
+
 def headline_rows(head: hl.Headline) -> list[list]:
     rows = [["Measure", "Here", "Cases", "England", "National year and source"]]
     for f in head.figures():
@@ -137,6 +147,7 @@ def write_breach_workbook(result, head: hl.Headline, path: Path) -> Path:
     w.key_values("Summary", "SEND statutory compliance: breach workbook", [
         ("Run", [["Item", "Value"], ["Data as at", result.as_at], ["Timeliness period", head.period],
                  ["Input files", ", ".join(Path(str(p)).name for p in result.inputs)]]),
+        *notice_block(result),
         ("Headline figures", headline_rows(head)),
         ("Findings by area (must = statutory duty; should = statutory guidance, not a breach of law)", counts),
     ])
@@ -197,6 +208,7 @@ def write_inspection_workbook(result, head: hl.Headline, insp: dict, path: Path)
     w = WorkbookWriter(path)
     w.key_values("Summary", "Inspection pack: EHC plans and timeliness", [
         ("Run", [["Item", "Value"], ["Data as at", result.as_at], ["Timeliness period", head.period]]),
+        *notice_block(result),
         ("Headline figures", headline_rows(head)),
     ])
     w.table("Trend by year", TREND_COLUMNS, pd.DataFrame(insp["calendar"]), status_key=None)

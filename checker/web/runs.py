@@ -30,7 +30,12 @@ SEN2_KINDS = ("sen2-xml", "sen2-blade", "sen2-workbook")
 
 
 class UploadError(ValueError):
-    """An upload that cannot be used; the message is for the person who chose the file."""
+    """An upload that cannot be used; the message is for the person who chose the file. ``field`` names the
+    form field it is about ("extract", or "as_at" when the as-at date cannot be used with these files)."""
+
+    def __init__(self, message: str, field: str = "extract"):
+        super().__init__(message)
+        self.field = field
 
 
 class Runs:
@@ -61,8 +66,12 @@ class Runs:
         path = self.root / run_id
         return path if (path / "state.json").is_file() else None
 
-    def create(self, files, as_at: dt.date, profile_choice: str, record_history: bool) -> str:
-        """Save the uploads into a new run folder and check each one's real format; UploadError if unusable."""
+    def create(self, files, as_at: dt.date | None, profile_choice: str, record_history: bool,
+               allow_future_as_at: bool = False) -> str:
+        """Save the uploads into a new run folder and check each one's real format; UploadError if unusable.
+
+        ``as_at`` None takes the SEN2 return's reference date, as ``sendcheck check`` does without --as-at; a date
+        after today is refused unless ``allow_future_as_at`` (checker/as_at.py decides both, for both)."""
         files = [f for f in files if f is not None and f.filename]
         if not files:
             raise UploadError("Choose the extract or SEN2 file to upload.")
@@ -88,11 +97,13 @@ class Runs:
                     kinds[name] = file_kind(uploads / name)
                 except InputError as exc:
                     raise UploadError(_plain(str(exc), uploads)) from None
+            chosen = _as_at(as_at, [uploads / n for n in names], allow_future_as_at, uploads)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         state = {"id": run_id, "status": "uploaded", "created": now.replace(microsecond=0).isoformat(),
-                 "as_at": as_at.isoformat(), "inputs": names, "kinds": kinds, "profile_choice": profile_choice,
+                 "as_at": chosen.date.isoformat(), "as_at_from": chosen.from_return,
+                 "inputs": names, "kinds": kinds, "profile_choice": profile_choice,
                  "record_history": bool(record_history), "messages": [], "error": None, "summary": None,
                  "notes": []}
         self.save(run_id, state)
@@ -166,7 +177,7 @@ class Runs:
         say = lambda msg: self._say(run_id, msg)  # noqa: E731
         try:
             as_at = dt.date.fromisoformat(state["as_at"])
-            result = check(inputs, as_at, profile=profile_path, progress=say)
+            result = check(inputs, as_at, profile=profile_path, progress=say, as_at_from=state.get("as_at_from"))
             say("writing the findings, the reports and the workbooks")
             # One lane: a process forked from this server's worker thread could inherit a lock another thread
             # holds (the run folders' own, for one). The files are the same either way.
@@ -176,6 +187,7 @@ class Runs:
                 notes = written.notes
             except NotRecorded as exc:
                 notes = exc.written.notes + [f"Not recorded in the history: {_plain(str(exc), self.data_dir)}"]
+            notes = [n.text for n in result.notices] + notes  # what to know before reading the figures first
             self.update(run_id, status="done", summary=counts(result), notes=notes,
                         finished=dt.datetime.now().replace(microsecond=0).isoformat())
             say("finished")
@@ -193,6 +205,32 @@ class Runs:
 
     def shutdown(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _as_at(given: dt.date | None, paths: list[Path], allow_future: bool, uploads: Path):
+    """The run's as-at date, chosen as the command chooses it; UploadError (for the date field) in plain words."""
+    from ..as_at import AsAtProblem, choose
+
+    try:
+        return choose(given, paths, allow_future=allow_future)
+    except InputError as exc:
+        raise UploadError(_plain(str(exc), uploads)) from None
+    except AsAtProblem as exc:
+        if exc.kind == "missing":
+            message = ("Enter the date the extract was taken (a SEN2 return's own reference date is used when the "
+                       "box is left empty, but these files have none)")
+        elif exc.kind == "conflict":
+            dates = ", ".join(f"{name}: {_day(d)}" for name, d in sorted(exc.references.items()))
+            message = f"The SEN2 files have different reference dates ({dates}); enter the date to judge them on"
+        else:
+            message = (f"The as-at date, {_day(exc.date)}, is after today ({_day(exc.today)}): every open deadline "
+                       "before it would show as overdue. Enter the date the extract was taken, or tick \"The date is "
+                       "in the future on purpose\"")
+        raise UploadError(message, field="as_at") from None
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 def file_kind(path: Path) -> str:

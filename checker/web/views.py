@@ -108,10 +108,8 @@ def create_run():
     form = request.form
     errors: dict[str, str] = {}
     as_at = parse_as_at(form.get("as_at", ""))
-    if as_at is None:
-        errors["as_at"] = (f"Enter the date the extract was taken, for example {EXAMPLE_DATE}"
-                           if not form.get("as_at", "").strip() else
-                           f"The as-at date must be a real date, for example {EXAMPLE_DATE}")
+    if as_at is None and form.get("as_at", "").strip():  # empty: a SEN2 return's reference date (Runs.create)
+        errors["as_at"] = f"The as-at date must be a real date, for example {EXAMPLE_DATE}"
     choice = form.get("profile", "auto")
     if choice not in ["auto", "draft"] + bundled_profiles():
         errors["profile"] = "Choose a mapping profile from the list"
@@ -121,9 +119,10 @@ def create_run():
     run_id = None
     if not errors:
         try:
-            run_id = runs().create(files, as_at, choice, form.get("record_history") == "1")
+            run_id = runs().create(files, as_at, choice, form.get("record_history") == "1",
+                                   allow_future_as_at=form.get("allow_future_as_at") == "1")
         except UploadError as exc:
-            errors["extract"] = str(exc)
+            errors[exc.field] = str(exc)
     if errors:
         errors = {k: errors[k] for k in ("extract", "as_at", "profile") if k in errors}  # in the form's order
         return render_template("upload.html", profiles=bundled_profiles(), errors=errors, form=form,
