@@ -164,6 +164,8 @@ _ALIAS_LIST: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     # data-to-insight's Standard Safeguarding Dataset (ssd-data-model): its person and EHCP tables.
     (("person_id",), ("pers_person_id", "send_person_id")),
     (("person.birth_date",), ("pers_dob",)),
+    (("person.surname",), ("pers_surname",)),
+    (("person.forename",), ("pers_forename",)),
     (("person.sex",), ("pers_sex",)),
     (("person.ethnicity",), ("pers_ethnicity",)),
     (("person.upn_unknown",), ("pers_upn_unknown", "send_upn_unknown")),
