@@ -93,11 +93,10 @@ def write(result: RunResult, out_dir: Path, *, reports: Collection[str] | None =
     Raises OutputExists (``out_dir`` holds findings and not ``force``), HistoryError (the store cannot be
     opened or read; nothing is written) and NotRecorded (every file is written, the recording failed).
     """
+    from .first_run import first_run_help
     from .lanes import default_lanes
     from .lanes import run as run_lanes
     from .output import machine_output_jobs
-
-    from .first_run import first_run_help
 
     out_dir = Path(out_dir)
     refuse_overwrite(out_dir, force)

@@ -646,6 +646,7 @@ def draft_profile(path: Path) -> str:
     out = [f"# Draft mapping profile for {path.name}, written by `sendcheck profile new`.",
            "# Check every line marked '# ?' (a guess), then delete the '# ?'. Map or keep ignoring the headers",
            "# listed under 'ignore'. Canonical fields are listed by `sendcheck data-dictionary`.",
+           *_bundled_match(path),
            f"name: {name}",
            f"description: {_q('Extract ' + path.name)}",
            "sheets:"]
@@ -679,6 +680,18 @@ def draft_profile(path: Path) -> str:
         else:
             out.append("    ignore: []")
     return "\n".join(out) + "\n"
+
+
+def _bundled_match(path: Path) -> list[str]:
+    """A comment naming the bundled profile that already fits the file, when one does (``check`` uses it)."""
+    from . import choose_profile
+
+    try:
+        prof, score = choose_profile([path])
+    except InputError:
+        return []
+    return [f"# The bundled profile {prof.name} matches this file ({score:.0%} of its headers found): "
+            "`sendcheck check` uses it", "# by itself, so this draft is only needed to change it."]
 
 
 def _one_row_per_child(mapped: dict[str, str], rows: list[list], headers: list[str]) -> dict:
