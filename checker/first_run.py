@@ -111,7 +111,8 @@ def _rejected_tables(accounting: pd.DataFrame, explained: set[str]) -> list[str]
         read, rejected = int(row.rows_read), int(row.rows_rejected)
         if not read or rejected / read <= MOST:
             continue
-        reasons = [(k, int(v)) for k, v in (p.split(": ") for p in str(row.rejected_by_reason).split("; ") if p)]
+        reasons = [(k, int(v)) for k, v in (p.rsplit(": ", 1) for p in str(row.rejected_by_reason or "").split("; ")
+                                            if ": " in p and p.rsplit(": ", 1)[1].isdigit())]
         own = [(k, n) for k, n in reasons if k != FOLLOWS_PARENT]
         if not own:
             follow.append(f"{rejected:,} {str(row.table).replace('_', ' ')}")
