@@ -166,6 +166,10 @@ def check(inputs, as_at, allow_future_as_at, profile, out_dir, reports, pairs, e
     if written.recorded:
         click.echo(f"History: recorded {written.recorded.month} in {written.recorded.db}" +
                    (" (replacing the earlier run for that month)" if written.recorded.replaced else ""))
+    if written.first_run_help:
+        click.echo("Most of the input was not evaluated. What to fix first:")
+        for line in written.first_run_help:
+            click.echo(f"  - {line}")
     global _OUTPUTS_CLOSED
     _OUTPUTS_CLOSED = True  # every file is written and closed: see entry()
     sys.exit(settings.findings_exit_code if (figures["breaches"] or figures["data_issues"]) else 0)

@@ -408,28 +408,43 @@ def empty_frame(table: str):
                          for c in t.columns} | {p: pd.Series(dtype="object") for p in PROVENANCE})
 
 
-def data_dictionary_markdown() -> str:
-    """The data dictionary as Markdown (docs/data-dictionary.md is this, written by the CLI). SEN2 item numbers
-    and code lists that change by collection year come from checker/data/sen2-years.yaml."""
+def data_dictionary_markdown(rules=None) -> str:
+    """The data dictionary as Markdown (docs/data-dictionary.md is this, written by the CLI).
+
+    The "feeds" column lists the rules each field is an input to, worked out from ``rules`` (by default the
+    bundled rule files) and the subject views' declarations (``checker.feeds``), so it follows the rules. SEN2
+    item numbers and code lists that change by collection year come from checker/data/sen2-years.yaml."""
+    from .feeds import rules_by_field
     from .readers.sen2_years import code_words, item_words
 
+    if rules is None:
+        from .engine.rules import load_rules
+
+        rules = load_rules()
+    feeds = rules_by_field(rules)
     lines = ["# Data dictionary", "",
              "Generated from `checker/model.py` by `sendcheck data-dictionary`. Every reader produces these tables;"
              " every rule reads them. *Personal* fields never appear in governor or published reports.", "",
              "SEN2 item numbers are the 2025/26 guide's, with earlier years' in brackets where they differ (a "
              "message about a SEN2 return names the item by its number in that return's year). Code lists that "
              "change by collection year say so; a SEN2 return is held to its own year's list "
-             "(`SEN2-CODE-NOT-IN-YEAR`). Both come from `checker/data/sen2-years.yaml`.", ""]
+             "(`SEN2-CODE-NOT-IN-YEAR`). Both come from `checker/data/sen2-years.yaml`.", "",
+             "*Feeds* lists the rules a field is an input to: read directly, or through a fact worked out from it "
+             "(the date a plan was made, the next phase transfer, an age). It is derived from the rule files and "
+             "the subject views (`checker/feeds.py`), so a file that supplies a rule's fields gets that rule "
+             "evaluated. Identifiers, owners (team, caseworker) and UPNs link and label findings and are not "
+             "listed.", ""]
     for t in TABLES.values():
         origin = f"SEN2 module {t.sen2_module}" if t.sen2_module else "extension (LA extracts only)"
         lines += [f"## `{t.name}`", "", t.description, "", f"Key: `{', '.join(t.key)}` · Source: {origin}", "",
-                  "| field | kind | SEN2 item | required | codes | personal | meaning |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| field | kind | SEN2 item | required | codes | personal | meaning | feeds |",
+                  "|---|---|---|---|---|---|---|---|"]
         for f in t.fields:
             codes = ", ".join(f.codes) if f.codes else ""
             codes += f" ({code_words(t.name, f.name)})" if code_words(t.name, f.name) else ""
             item = item_words(t.name, f.name, f.sen2 or "")
+            fed = ", ".join(feeds.get((t.name, f.name), ()))
             lines.append(f"| `{f.name}` | {f.kind} | {item} | {'yes' if f.required else ''} | {codes} |"
-                         f" {'yes' if f.personal else ''} | {f.description} |")
+                         f" {'yes' if f.personal else ''} | {f.description} | {fed} |")
         lines.append("")
     return "\n".join(lines)

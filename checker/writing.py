@@ -52,11 +52,13 @@ class Written:
     workbooks_left_out: str | None = None  # why the person-level workbooks were not written, when they were not
     compared_with: str | None = None  # YYYY-MM of the earlier run "Since last month" compares with
     recorded: Recorded | None = None
+    first_run_help: list[str] = field(default_factory=list)  # why most rows were rejected, and the fix
 
     @property
     def notes(self) -> list[str]:
         """The notes in plain words, naming no folder and no command-line option (the web app shows these)."""
-        out = [self.workbooks_left_out] if self.workbooks_left_out else []
+        out = list(self.first_run_help)
+        out += [self.workbooks_left_out] if self.workbooks_left_out else []
         if self.recorded:
             month = _month_words(self.recorded.month)
             out.append(f"Recorded in the history as {month}" +
@@ -85,17 +87,20 @@ def write(result: RunResult, out_dir: Path, *, reports: Collection[str] | None =
       month" and since-last-month.csv is written. With ``record``, the run is then recorded as its month,
       after every file is written (a failure before that records nothing).
     - ``lanes``: 1 or 2 (default :func:`checker.lanes.default_lanes`); the files are the same either way.
+    - ``Written.first_run_help``: when most rows of a table were rejected, or most values of a coded column were
+      unknown, the main reasons and the fix (:mod:`checker.first_run`); the terminal and the web page show them.
 
     Raises OutputExists (``out_dir`` holds findings and not ``force``), HistoryError (the store cannot be
     opened or read; nothing is written) and NotRecorded (every file is written, the recording failed).
     """
+    from .first_run import first_run_help
     from .lanes import default_lanes
     from .lanes import run as run_lanes
     from .output import machine_output_jobs
 
     out_dir = Path(out_dir)
     refuse_overwrite(out_dir, force)
-    done = Written()
+    done = Written(first_run_help=first_run_help(result))
     store, section, changes_file = None, None, None
     if record or db:
         db = Path(db) if db else out_dir.parent / DEFAULT_NAME

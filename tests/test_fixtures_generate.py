@@ -47,8 +47,8 @@ def _digest(path: Path) -> str:
 def test_same_seed_gives_identical_bytes(tmp_path, written):
     again = tmp_path / "again"
     gen.write_la(again, people=600, seed=7, as_at="2026-10-31")
-    for name in ("sen2_2026.xml", "tracker_a.csv", "tracker_a.xlsx", "tracker_b.xlsx", "edge_cases.csv",
-                 "known_issues.csv"):
+    for name in ("sen2_2026.xml", "tracker_a.csv", "tracker_a.xlsx", "tracker_b.xlsx", "annex_a_list1.xlsx",
+                 "edge_cases.csv", "known_issues.csv"):
         assert _digest(written / name) == _digest(again / name), name
 
 
@@ -193,6 +193,28 @@ def test_xlsx_files_open_and_carry_the_profile_headers(written):
     for spec in profile_b["sheets"]:
         sheet_header = next(wb[spec["match"]].iter_rows(min_row=1, max_row=1, values_only=True))
         assert set(spec["columns"]) == {h for h in sheet_header if h}, spec["match"]
+
+
+def test_annex_a_list_1_is_shaped_like_the_inspection_template(written):
+    from openpyxl import load_workbook
+
+    profile = yaml.safe_load((ROOT / "profiles" / "annex-a-list1.yaml").read_text(encoding="utf-8"))
+    wb = load_workbook(written / "annex_a_list1.xlsx", read_only=True)
+    assert wb.sheetnames == ["List 1"]
+    rows = list(wb["List 1"].iter_rows(values_only=True))
+    assert "area SEND inspection" in rows[0][0] and not any(rows[3] or ())  # a title block above the header
+    header = list(rows[4])
+    assert "Date EHC plan\nlast reviewed" in header  # a heading typed with Alt+Enter
+    spec = profile["sheets"][0]
+    assert {h.replace("\n", " ") for h in header} == set(spec["columns"]) | set(spec["ignore"])
+    body = pd.DataFrame(rows[5:], columns=header)
+    assert body["Unique ID"].is_unique
+    assert set(body["Gender"]) <= {"a) Male", "b) Female", "c) Not known"}
+    assert body["SEN primary need"].str.match(r"^[a-l]\) [A-Z]+$").all()
+    assert body["Date EHC plan\nlast reviewed"].isna().any()  # never reviewed yet: blank
+    texts = body["Date of birth"].map(lambda v: isinstance(v, str))
+    assert texts.any() and not texts.all()  # date cells and dd/mm/yyyy text
+    assert body["Date of birth"][texts].str.match(r"^\d{2}/\d{2}/\d{4}$").all()
 
 
 def test_profiles_map_to_canonical_fields():

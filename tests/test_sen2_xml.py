@@ -130,7 +130,8 @@ def test_2025_bad_date_is_an_error_naming_the_element_and_line():
                                                          ("RequestOutcomeDate", 73, "not yet")}
     first = next(i for i in bad if i.column == "ReceivedDate")
     assert first.severity == ERROR and first.file == "sen2-2025.xml" and first.table == "request"
-    assert first.message == 'sen2-2025.xml, line 72, element "ReceivedDate" (SEN2 item 2.1): "31/02/2024" is not a date.'
+    assert first.message == ('sen2-2025.xml, line 72, element "ReceivedDate" (SEN2 item 2.1): '
+                             '"31/02/2024" is not a date.')
     request = ds.table("request").set_index("request_id")
     # the field is left empty; the request is kept (its id keeps the text so it stays distinct)
     assert pd.isna(request.loc["D123456789012:31/02/2024", "received_date"])

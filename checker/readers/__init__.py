@@ -7,6 +7,7 @@ through a mapping profile, chosen by the caller or by how well a bundled profile
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..dataset import Dataset, InputError
@@ -83,8 +84,11 @@ def is_blade_csv(path: Path) -> bool:
             first = fh.readline(65536).decode("utf-8-sig", errors="replace")
     except OSError:
         return False
-    cells = [fold(c) for c in first.replace(";", ",").split(",")]
-    return "nativeid" in cells or any(c.endswith("tableid") and len(c) > 7 for c in cells)
+    raw = [c.strip().strip('"').lower() for c in first.replace(";", ",").split(",")]
+    cells = [fold(c) for c in raw]
+    # Blade's linking columns are "<module>tableid" as one word; the Standard Safeguarding Dataset's tables have
+    # their own "..._table_id" columns and are LA extracts.
+    return "nativeid" in cells or any(re.fullmatch(r"[a-z0-9]+tableid", c) and len(c) > 7 for c in raw)
 
 
 def is_presubmission_workbook(path: Path) -> bool:

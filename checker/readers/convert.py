@@ -25,6 +25,7 @@ from ..dates import parse_date_series
 from ..distinct import per_unique
 from ..model import CODE, DATE, FLAG, ID, INT, TEXT, Field
 from ..quality.registry import OURS, check
+from .profile import LETTER_LABEL, code_key
 
 DATE_NOT_A_DATE = check(
     "DATE-NOT-A-DATE", ERROR,
@@ -125,15 +126,30 @@ def clean_text(values: pd.Series) -> pd.Series:
     return text.where(text.ne(""), None).astype(object)
 
 
-def translate(text: pd.Series, codes: dict | None) -> pd.Series:
-    """A mapping profile's code translations (matched after lower-casing), e.g. ``Agreed -> Y``; other values
-    pass through unchanged."""
-    if not codes:
+def translate(text: pd.Series, codes: dict | None, lettered: bool = False, valid=None) -> pd.Series:
+    """A mapping profile's code translations, e.g. ``Agreed -> Y``, matched whatever the case and spacing; other
+    values pass through unchanged.
+
+    ``lettered``: a value carrying a letter label as the inspection's Annex A lists write codes (``k) ASD``,
+    ``a) Male``) is matched without its label when the whole value is not a translation, and is read without it
+    when what is left is one of the ``valid`` values (any value if None). Otherwise the cell passes through as
+    written, so the issue about it quotes the cell."""
+    if not codes and not lettered:
         return text
-    table = {str(k).lower(): v for k, v in codes.items()}
+    table = {code_key(k): v for k, v in (codes or {}).items()}
+    known = None if valid is None else {code_key(v) for v in valid}
 
     def one(u: pd.Series) -> pd.Series:
-        mapped = u.str.lower().map(table)
+        mapped = u.map(code_key).map(table) if table else pd.Series(None, index=u.index, dtype=object)
+        if lettered:
+            rest = u.str.extract(LETTER_LABEL, expand=False)
+            labelled = mapped.isna() & rest.notna()
+            if labelled.any():
+                keys = rest[labelled].map(code_key)
+                found = keys.map(table) if table else pd.Series(None, index=keys.index, dtype=object)
+                usable = keys.isin(known) if known is not None else pd.Series(True, index=keys.index)
+                mapped = mapped.astype(object)
+                mapped[labelled] = found.where(found.notna(), rest[labelled].where(usable))
         return mapped.where(mapped.notna(), u).astype(object)
 
     return per_unique(text, one, "")
@@ -165,11 +181,11 @@ def _parse_distinct(values: pd.Series, formats: tuple, date1904: bool) -> tuple[
 # --------------------------------------------------------------------------------------- the converters
 
 def to_date(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], *, codes=None,
-            formats=(), date1904=False, dated=None, **_) -> pd.Series:
+            formats=(), date1904=False, dated=None, lettered=False, **_) -> pd.Series:
     """datetime64 dates; DATE-NOT-A-DATE for a cell that is not one. ``dated`` is (dates, bad) already parsed
     (an extract parses all of a sheet's date columns together)."""
     if codes:
-        dates, bad = parse_dates(translate(text, codes), formats, date1904)
+        dates, bad = parse_dates(translate(text, codes, lettered), formats, date1904)
     elif dated is not None:
         dates, bad = dated
     else:
@@ -179,9 +195,9 @@ def to_date(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataI
 
 
 def to_flag(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], *, codes=None,
-            **_) -> pd.Series:
+            lettered=False, **_) -> pd.Series:
     """"1"/"0"; FLAG-NOT-A-FLAG for anything else that is not blank."""
-    value = translate(text, codes)
+    value = translate(text, codes, lettered, valid=FLAG_VALUES)
     flags = per_unique(value, lambda u: u.str.lower().map(FLAG_VALUES).astype(object), None)
     bad = flags.isna() & value.ne("")
     _report(FLAG_NOT_A_FLAG, bad, text, cells, issues,
@@ -190,9 +206,9 @@ def to_flag(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataI
 
 
 def to_whole_number(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], *, codes=None,
-                    **_) -> pd.Series:
+                    lettered=False, **_) -> pd.Series:
     """Int64; INT-NOT-A-NUMBER for a cell that is not a whole number."""
-    value = translate(text, codes)
+    value = translate(text, codes, lettered and bool(codes))
     blank = value.eq("")
     numbers = per_unique(value.where(~blank), lambda u: pd.to_numeric(u, errors="coerce").astype(float), np.nan)
     finite = np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
@@ -203,10 +219,10 @@ def to_whole_number(values: pd.Series, text: pd.Series, cells: Cells, issues: li
 
 
 def to_code(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], *, codes=None,
-            field: Field | None = None, **_) -> pd.Series:
+            field: Field | None = None, lettered=False, **_) -> pd.Series:
     """The code as the code list spells it ("y" -> "Y"); a value outside the list is kept as given and judged
-    by the data checks (CODE-INVALID), which know the list."""
-    value = translate(text, codes)
+    by the data checks (CODE-INVALID), which know the list and name the cell."""
+    value = translate(text, codes, lettered, valid=field.codes if field is not None and field.codes else None)
     if field is not None and field.codes:
         canonical = {c.lower(): c for c in field.codes}
         value = per_unique(value, lambda u: u.str.lower().map(canonical).fillna(u).astype(object), "")
@@ -214,9 +230,10 @@ def to_code(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataI
 
 
 def to_text(values: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], *, codes=None,
-            **_) -> pd.Series:
-    """Stripped text, None for blanks (identifiers are kept exactly as given otherwise)."""
-    value = translate(text, codes)
+            lettered=False, **_) -> pd.Series:
+    """Stripped text, None for blanks (identifiers are kept exactly as given otherwise; a letter label is dropped
+    only from a text field the profile translates)."""
+    value = translate(text, codes, lettered and bool(codes))
     return value.astype(object).where(value.ne(""), None)
 
 
@@ -225,13 +242,14 @@ CONVERTERS = {DATE: to_date, FLAG: to_flag, INT: to_whole_number, CODE: to_code,
 
 def convert(values: pd.Series, field: Field, cells: Cells, issues: list[DataIssue], *, text: pd.Series | None = None,
             codes: dict | None = None, formats=(), date1904: bool = False,
-            dated: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
+            dated: tuple[pd.Series, pd.Series] | None = None, lettered: bool = False) -> pd.Series:
     """One column of raw cells as its canonical kind; each cell that will not convert is appended to
     ``issues``. ``text`` is the cells' :func:`texts` if the reader already has it; ``codes`` the profile's
-    translations for this field."""
+    translations for this field; ``lettered`` (LA extracts) drops Annex A letter labels from coded values (see
+    :func:`translate`)."""
     text = texts(values) if text is None else text
     return CONVERTERS[field.kind](values, text, cells, issues, codes=codes, formats=formats, date1904=date1904,
-                                  dated=dated, field=field)
+                                  dated=dated, field=field, lettered=lettered)
 
 
 def _report(kind, bad: pd.Series, text: pd.Series, cells: Cells, issues: list[DataIssue], what: str) -> None:

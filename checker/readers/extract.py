@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..dataset import QUERY, DataIssue, Dataset, InputError
+from ..dataset import ERROR, QUERY, DataIssue, Dataset, InputError
 from ..distinct import per_unique
-from ..model import DATE, TABLES
+from ..model import DATE, FLAG, INT, TABLES
 from ..quality.registry import OURS, check
 from . import detect
 from .convert import Cells, cell_text, convert, parse_dates
-from .profile import Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, targets_in
+from .profile import Lookup, Profile, SheetSpec, alias_targets, fold, fold_short, load_profile, one_line, targets_in
 
 HEADER_SCAN_ROWS = 20
 
@@ -73,6 +74,13 @@ PERSON_CONFLICT = check(
     "different rows; the first row's values are used.",
     action="Correct the person's details so that every row agrees, then run again.",
     source=OURS, tables="person")
+KEY_NOT_FOUND = check(
+    "KEY-NOT-FOUND", ERROR,
+    "A row links to another sheet by that sheet's own id (a profile lookup, as the Standard Safeguarding "
+    "Dataset's tables link named plan -> assessment -> request), and no row there has that id, so the key it "
+    "should give (person_id, request_id) is unknown and the row is not evaluated.",
+    action="Include the linked sheet's row in the extract, or correct the id; check that the profile's lookup "
+           "names the right column.", source=OURS, tables="tables fed through a profile lookup")
 RECORD_CONFLICT = check(
     "RECORD-CONFLICT", QUERY,
     "A record other than a person (a request, plan, ...) repeated across the rows of a wide sheet is given "
@@ -367,11 +375,22 @@ class SheetMap:
     ignored: list[int]
     unknown: list[int]
     missing_required: list[str]
+    extra: dict[int, tuple[str, ...]] = field(default_factory=dict)  # further targets of a column feeding several
+    links: dict[int, str] = field(default_factory=dict)  # position -> what the column links (row id, lookup)
+
+    def targets(self, pos: int) -> tuple[str, ...]:
+        """Every target the column at ``pos`` feeds."""
+        return (self.mapped[pos], *self.extra.get(pos, ()))
+
+    def position(self, header: str) -> int | None:
+        """Where a header (as a profile writes it) is, by its fold."""
+        key = fold(header)
+        return next((p for p, h in enumerate(self.headers) if h and fold(h) == key), None)
 
 
 def find_header_row(rows: list[list], spec: SheetSpec | None) -> int | None:
     """1-based number of the first of the top 20 rows whose cells map at least two fields."""
-    known = {fold(k) for k in spec.columns} if spec else set()
+    known = {fold(k) for k in (*spec.columns, *_link_headers(spec))} if spec else set()
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         hits = 0
         for cell in row:
@@ -383,6 +402,11 @@ def find_header_row(rows: list[list], spec: SheetSpec | None) -> int | None:
         if hits >= 2:
             return i + 1
     return None
+
+
+def _link_headers(spec: SheetSpec) -> list[str]:
+    """Headers a sheet uses to link rows across sheets (its own row id, the ids it looks up)."""
+    return ([spec.row_id] if spec.row_id else []) + [k.column for k in spec.keys.values() if isinstance(k, Lookup)]
 
 
 def _alias_for(header: str, spec: SheetSpec | None) -> str | None:
@@ -406,9 +430,13 @@ def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
     if header_row > len(grid.frame):
         raise InputError(f"{where}: header_row {header_row} in profile {profile.name} is past the last row "
                          f"({len(grid.frame)}).")
-    headers = [cell_text(c) for c in grid.frame.iloc[header_row - 1].tolist()]
-    by_fold = {fold(k): v for k, v in spec.columns.items()}
+    headers = [one_line(cell_text(c)) for c in grid.frame.iloc[header_row - 1].tolist()]
+    by_fold = {fold(k): k for k in spec.columns}
     ignore = {fold(i) for i in spec.ignore}
+    link_roles = {fold(spec.row_id): f"row id ({spec.name})"} if spec.row_id else {}
+    for key, how in spec.keys.items():
+        if isinstance(how, Lookup):
+            link_roles.setdefault(fold(how.column), f"{key} via {how.sheet}")
 
     seen: dict[str, list[str]] = {}
     for h in headers:
@@ -421,21 +449,37 @@ def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
                          "remove the extra column so each value has one place.")
 
     mapped: dict[int, str] = {}
+    extra: dict[int, tuple[str, ...]] = {}
     covered: dict[tuple[str, str], int] = {}
+    given = {pair for t in (*spec.constants, *spec.keys) for pair in targets_in(t, spec.tables)}
     for pos, h in enumerate(headers):
         if h and fold(h) in by_fold:
-            target = by_fold[fold(h)]
-            for pair in targets_in(target, spec.tables):
-                if pair in covered:
-                    other = headers[covered[pair]]
-                    raise InputError(f'{where}, row {header_row}: columns "{other}" and "{h}" both map to '
-                                     f"{pair[0]}.{pair[1]} in profile {profile.name}; keep one and ignore the other.")
-                covered[pair] = pos
-            mapped[pos] = target
+            targets = spec.targets(by_fold[fold(h)])
+            for target in targets:
+                for pair in targets_in(target, spec.tables):
+                    if pair in covered:
+                        other = headers[covered[pair]]
+                        raise InputError(f'{where}, row {header_row}: columns "{other}" and "{h}" both map to '
+                                         f"{pair[0]}.{pair[1]} in profile {profile.name}; keep one and ignore the "
+                                         "other.")
+                    if pair in given:
+                        raise InputError(f'{where}, row {header_row}: column "{h}" maps to {pair[0]}.{pair[1]}, '
+                                         f"which profile {profile.name} also gives as a constant or derived key; "
+                                         "keep one.")
+                    covered[pair] = pos
+            mapped[pos] = targets[0]
+            if len(targets) > 1:
+                extra[pos] = targets[1:]
+    for pair in given:
+        covered.setdefault(pair, -1)
+    links: dict[int, str] = {}
     auto: set[int] = set()
     ignored, unknown = [], []
     for pos, h in enumerate(headers):
         if not h or pos in mapped:
+            continue
+        if fold(h) in link_roles:
+            links[pos] = link_roles[fold(h)]
             continue
         if fold(h) in ignore:
             ignored.append(pos)
@@ -450,13 +494,17 @@ def map_sheet(grid: Grid, spec: SheetSpec, profile: Profile) -> SheetMap | None:
                 auto.add(pos)
                 continue
         unknown.append(pos)
+    for header in _link_headers(spec):
+        if fold(header) not in {fold(h) for h in headers if h}:
+            raise InputError(f'{where}, row {header_row}: no column "{header}", which profile {profile.name} '
+                             "uses to link this sheet's rows to another sheet.")
 
     missing = []
     for r in spec.required:
         pairs = targets_in(r, spec.tables)
         if not any(p in covered for p in pairs):
             missing.append(r)
-    return SheetMap(header_row, headers, mapped, auto, ignored, unknown, missing)
+    return SheetMap(header_row, headers, mapped, auto, ignored, unknown, missing, extra, links)
 
 
 def missing_required_message(where: str, smap: SheetMap, spec: SheetSpec, profile: Profile) -> str:
@@ -465,7 +513,7 @@ def missing_required_message(where: str, smap: SheetMap, spec: SheetSpec, profil
     folded = {fold_short(h) or fold(h): h for h in present}
     for r in smap.missing_required:
         name = r.split(".")[-1]
-        expected = [h for h, t in spec.columns.items() if t == r or t.split(".")[-1] == name]
+        expected = [h for h in spec.columns if any(t == r or t.split(".")[-1] == name for t in spec.targets(h))]
         probes = [fold_short(e) for e in expected] + [fold(name)]
         near: list[str] = []
         for p in probes:
@@ -482,12 +530,27 @@ def missing_required_message(where: str, smap: SheetMap, spec: SheetSpec, profil
 # ----------------------------------------------------------------------------------------------- reading
 
 @dataclass
+class _SheetRead:
+    """One sheet converted to canonical columns, waiting for the keys other sheets give (lookups) before its
+    rows join the tables. Sheets join the tables in the order they were read."""
+
+    spec: SheetSpec
+    grid: Grid
+    index: pd.Index  # the data rows' spreadsheet row numbers
+    columns: dict[tuple[str, str], pd.Series]
+    given: set[tuple[str, str]] = field(default_factory=set)  # from constants and derived keys: no evidence of data
+    lookups: list[tuple[str, Lookup, pd.Series, str]] = field(default_factory=list)  # key, how, ids, header
+    ids: pd.Series | None = None  # this sheet's own row ids, which other sheets' lookups name
+
+
+@dataclass
 class _Context:
     profile: Profile
     dataset: Dataset
     empty: list[tuple[str, str]] = field(default_factory=list)
     rows_with_data: int = 0
     matched_specs: set[int] = field(default_factory=set)
+    reads: list[_SheetRead] = field(default_factory=list)
 
 
 def read_extract(paths: list[Path], profile) -> Dataset:
@@ -544,6 +607,9 @@ def read_extract(paths: list[Path], profile) -> Dataset:
             ds.issues.append(PROFILE_SHEET_MISSING.issue(
                 f'profile {profile.name}: no input sheet or file matched "{spec.match}", so nothing was read for '
                 f"{', '.join(spec.tables)} from it."))
+    _resolve_lookups(ctx)
+    for read in ctx.reads:
+        _add_tables(read, ds)
     merge_repeated_records(ds)
     return ds
 
@@ -608,34 +674,161 @@ def _read_sheet(grid: Grid, spec: SheetSpec, ctx: _Context) -> None:
     record_id = _record_ids(text, smap, spec)
     dated = _dates_parsed_together(body, text, smap, spec, grid, profile)
     columns: dict[tuple[str, str], pd.Series] = {}
-    for pos, target in smap.mapped.items():
-        pairs = targets_in(target, spec.tables)
+    headers: dict[tuple[str, str], str] = {}
+    for pos in smap.mapped:
         header = smap.headers[pos]
         converted: dict[str, pd.Series] = {}
-        for table, name in pairs:
-            ds.source_headers[(grid.file, grid.sheet, table, name)] = header  # so later checks name it as written
-            fld = TABLES[table].field(name)
-            cache_key = f"{fld.kind}:{','.join(fld.codes or ())}"
-            if cache_key not in converted:
-                converted[cache_key] = _convert(body[pos], text[pos], fld, _codes_for(spec, target, table, name),
-                                                profile, grid, header, table, record_id, ds, dated.get(pos))
-            columns[(table, name)] = converted[cache_key]
-            ds.map_fields(table, [name])  # mapped, even where no row of this month's file holds a value
+        for target in smap.targets(pos):
+            for table, name in targets_in(target, spec.tables):
+                ds.source_headers[(grid.file, grid.sheet, table, name)] = header  # so later checks name it as written
+                headers[(table, name)] = header
+                fld = TABLES[table].field(name)
+                codes = _codes_for(spec, target, table, name)
+                # Converted once per kind; per table too where a bad cell is an issue, so that it rejects the
+                # row in every table the column feeds.
+                cache_key = f"{fld.kind}:{','.join(fld.codes or ())}:{id(codes)}" + \
+                    (f":{table}" if fld.kind in (DATE, FLAG, INT) and pos in smap.extra else "")
+                if cache_key not in converted:
+                    converted[cache_key] = _convert(body[pos], text[pos], fld, codes, profile, grid, header, table,
+                                                    record_id, ds, dated.get(pos))
+                columns[(table, name)] = converted[cache_key]
+                ds.map_fields(table, [name])  # mapped, even where no row of this month's file holds a value
+    read = _SheetRead(spec, grid, text.index, columns)
+    for target, value in spec.constants.items():
+        for table, name in targets_in(target, spec.tables):
+            cells = Cells(grid.file, grid.sheet, "", table, rows=pd.Series(text.index, dtype=object))
+            columns[(table, name)] = convert(pd.Series(value, index=text.index, dtype=object),
+                                             TABLES[table].field(name), cells, [])
+            read.given.add((table, name))
+            ds.map_fields(table, [name])
+    for key, how in spec.keys.items():
+        if isinstance(how, Lookup):
+            header = smap.headers[smap.position(how.column)]
+            read.lookups.append((key, how, text[smap.position(how.column)], header))
+            derived = pd.Series(None, index=text.index, dtype=object)
+        else:
+            derived, header = _from_template(how, columns, headers, key, where, profile)
+        for table in spec.tables:
+            if key in TABLES[table].columns:
+                columns[(table, key)] = derived
+                read.given.add((table, key))
+                ds.map_fields(table, [key])
+                ds.source_headers[(grid.file, grid.sheet, table, key)] = header
+    if spec.row_id:
+        read.ids = text[smap.position(spec.row_id)]
+    ctx.reads.append(read)
 
-    prov = {"_file": grid.file, "_sheet": grid.sheet, "_row": text.index.to_numpy(dtype="int64")}
+
+_PLACEHOLDER = re.compile(r"({[a-z0-9_.]+})")
+
+
+def _field_series(columns: dict[tuple[str, str], pd.Series], target: str) -> tuple[tuple[str, str], pd.Series] | None:
+    """The converted column a target (``field`` or ``table.field``) names on this sheet, with its pair."""
+    for pair, series in columns.items():
+        if pair == tuple(target.split(".", 1)) or ("." not in target and pair[1] == target):
+            return pair, series
+    return None
+
+
+def _from_template(template: str, columns: dict, headers: dict, key: str, where: str,
+                   profile: Profile) -> tuple[pd.Series, str]:
+    """A key made from this row's own fields (``"{person_id}"``, ``"{person_id}/plan"``): blank where any field
+    it uses is blank. Also the header it comes from, so a later issue about the key names that column."""
+    index = next(iter(columns.values())).index if columns else pd.RangeIndex(0)
+    out = pd.Series("", index=index, dtype=object)
+    blank = np.zeros(len(index), dtype=bool)
+    source = ""
+    for part in _PLACEHOLDER.split(template):
+        if not (part.startswith("{") and part.endswith("}")):
+            out = out + part
+            continue
+        found = _field_series(columns, part[1:-1])
+        if found is None:
+            raise InputError(f"{where}: profile {profile.name} makes {key} from {part}, but no column of this sheet "
+                             f"gives {part[1:-1]}; map the column that holds it.")
+        pair, series = found
+        source = source or headers.get(pair, "")
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            text = series.dt.strftime("%Y-%m-%d")
+        else:
+            text = series.astype(object).map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v))
+                                             else str(v))
+        blank |= text.isna().to_numpy()
+        out = out + text.fillna("").astype(object)
+    return out.where(~blank, None).astype(object), source
+
+
+def _resolve_lookups(ctx: _Context) -> None:
+    """Fill the keys sheets look up on other sheets (SSD-style links by each table's own id), in an order where
+    a sheet's key is filled before another sheet looks it up there. An id with no row is KEY-NOT-FOUND."""
+    named: dict[str, list[_SheetRead]] = {}
+    for read in ctx.reads:
+        if read.spec.name:
+            named.setdefault(read.spec.name, []).append(read)
+    pending = [(read, item) for read in ctx.reads for item in read.lookups]
+    waiting = {(id(read), item[0]) for read, item in pending}
+    while pending:
+        ready = [(r, it) for r, it in pending
+                 if not any((id(src), it[0]) in waiting for src in named.get(it[1].sheet, []) if src is not r)]
+        for read, item in ready or pending:  # a cycle of lookups is resolved as far as it goes
+            _resolve_one(ctx, read, item, named.get(item[1].sheet, []))
+            waiting.discard((id(read), item[0]))
+        pending = [p for p in pending if p not in (ready or pending)]
+
+
+def _resolve_one(ctx: _Context, read: _SheetRead, item, sources: list[_SheetRead]) -> None:
+    key, how, ref, header = item
+    grid = read.grid
+    where = f'{grid.file}, sheet "{grid.sheet}"' if grid.sheet else grid.file
+    table = read.spec.tables[0]
+    if not sources:
+        ctx.dataset.issues.append(KEY_NOT_FOUND.issue(
+            f'{where}: no sheet matching the profile\'s entry "{how.sheet}" was read, so {key} cannot be looked up '
+            f'from column "{header}" for any row.', file=grid.file, sheet=grid.sheet, column=header, table=table))
+        return
+    ids, values = [], []
+    for src in sources:
+        found = _field_series(src.columns, key)
+        if src.ids is None or found is None:
+            continue
+        ids.append(src.ids.to_numpy(dtype=object))
+        values.append(found[1].to_numpy(dtype=object))
+    lookup = pd.Series(np.concatenate(values) if values else [], index=np.concatenate(ids) if ids else [],
+                       dtype=object)
+    lookup = lookup[(lookup.index != "") & ~lookup.index.duplicated(keep="first")]
+    got = ref.map(lookup).astype(object)
+    got = got.where(got.notna(), None)
+    for t in read.spec.tables:
+        if key in TABLES[t].columns:
+            read.columns[(t, key)] = got
+    missing = ref.ne("") & got.isna()
+    src = sources[0]
+    theirs = f'"{src.spec.match}" (column "{src.spec.row_id}")'
+    for row, value in ref[missing].items():
+        ctx.dataset.issues.append(KEY_NOT_FOUND.issue(
+            f'{where}, row {row}, column "{header}": "{value}" is not the id of any row of {theirs}, so this row\'s '
+            f"{key} is not known and it is not evaluated.", file=grid.file, sheet=grid.sheet, row=int(row),
+            column=header, value=str(value), table=table))
+
+
+def _add_tables(read: _SheetRead, ds: Dataset) -> None:
+    """The sheet's rows as rows of its tables. A table after the first gets a row only where the row holds some
+    of its data (constants and derived keys are not data), except the tables ``one_row_per`` makes records in."""
+    spec, grid, columns = read.spec, read.grid, read.columns
+    records = spec.record_tables()
     for i, table in enumerate(spec.tables):
         fields = {name: s for (t, name), s in columns.items() if t == table}
         if not fields:
             continue
-        frame = pd.DataFrame(fields, index=text.index)
-        if i > 0:
-            non_key = [c for c in frame.columns if c not in TABLES[table].key]
+        frame = pd.DataFrame(fields, index=read.index)
+        if i > 0 and table not in records:
+            non_key = [c for c in frame.columns if c not in TABLES[table].key and (table, c) not in read.given]
             if not non_key:
                 continue
             frame = frame[frame[non_key].notna().any(axis=1)]
         if frame.empty:
             continue
-        frame = frame.assign(_file=prov["_file"], _sheet=prov["_sheet"], _row=frame.index.to_numpy(dtype="int64"))
+        frame = frame.assign(_file=grid.file, _sheet=grid.sheet, _row=frame.index.to_numpy(dtype="int64"))
         ds.add(table, frame.reset_index(drop=True))
 
 
@@ -663,9 +856,9 @@ def _dates_parsed_together(body: pd.DataFrame, text: pd.DataFrame, smap: SheetMa
     cost per format tried; parsing the distinct cells of all the columns at once gives the same answers for a
     fraction of the work."""
     positions = []
-    for pos, target in smap.mapped.items():
-        pairs = targets_in(target, spec.tables)
-        if any(TABLES[t].field(n).kind == DATE and _codes_for(spec, target, t, n) is None for t, n in pairs):
+    for pos in smap.mapped:
+        if any(TABLES[t].field(n).kind == DATE and _codes_for(spec, target, t, n) is None
+               for target in smap.targets(pos) for t, n in targets_in(target, spec.tables)):
             positions.append(pos)
     if not positions:
         return {}
@@ -688,7 +881,7 @@ def _convert(raw: pd.Series, text: pd.Series, fld, codes, profile: Profile, grid
                   record_ids=record_id.reindex(text.index).fillna(""))
     values = raw if not grid.text_only else text
     return convert(values, fld, cells, ds.issues, text=text, codes=codes, formats=profile.date_formats,
-                   date1904=profile.date1904, dated=dated)
+                   date1904=profile.date1904, dated=dated, lettered=True)
 
 
 # ------------------------------------------------------------------------------------------- merge records

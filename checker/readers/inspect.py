@@ -61,7 +61,7 @@ def inspect_file(path: Path, profile: str | Path | Profile | None = None) -> dic
     for grid in read_grids(path, encoding=prof.encoding if prof else None):
         sheet = {"name": grid.sheet, "hidden": grid.hidden, "rows": int(len(grid.frame)), "read": False,
                  "why_not": "", "entry": None, "header_row": None, "data_rows": 0, "mapped": [], "ignored": [],
-                 "unknown": [], "missing_required": []}
+                 "unknown": [], "missing_required": [], "links": [], "given": []}
         info["sheets"].append(sheet)
         info["notes"].extend(i.message for i in grid.notes)
         spec = None
@@ -89,8 +89,13 @@ def inspect_file(path: Path, profile: str | Path | Profile | None = None) -> dic
         sheet["read"] = spec is not None
         sheet["header_row"] = smap.header_row
         sheet["data_rows"] = max(0, len(grid.frame) - smap.header_row)
-        sheet["mapped"] = [{"column": smap.headers[p], "field": t, "by": "alias" if p in smap.auto else "profile"}
-                           for p, t in sorted(smap.mapped.items())]
+        sheet["mapped"] = [{"column": smap.headers[p], "field": ", ".join(smap.targets(p)),
+                            "by": "alias" if p in smap.auto else "profile"} for p in sorted(smap.mapped)]
+        sheet["links"] = [{"column": smap.headers[p], "role": role} for p, role in sorted(smap.links.items())]
+        if spec is not None:
+            sheet["given"] = [f"{t} = {v} (every row)" for t, v in spec.constants.items()] + \
+                [f"{k} = {v if isinstance(v, str) else f'looked up on {v.sheet}'} (derived)"
+                 for k, v in spec.keys.items()]
         sheet["ignored"] = [smap.headers[p] for p in smap.ignored]
         sheet["unknown"] = [smap.headers[p] for p in smap.unknown]
         sheet["missing_required"] = list(smap.missing_required)
@@ -148,6 +153,10 @@ def format_inspection(info: dict) -> str:
         for m in s["mapped"]:
             by = "   (built-in alias)" if m["by"] == "alias" else ""
             out.append(f"  {m['column']:<{width}}  -> {m['field']}{by}")
+        for link in s.get("links", []):
+            out.append(f"  {link['column']:<{width}}  links rows: {link['role']}")
+        for given in s.get("given", []):
+            out.append(f"  {given}")
         if s["ignored"]:
             out.append("  ignored: " + ", ".join(f'"{h}"' for h in s["ignored"]))
         if s["unknown"]:

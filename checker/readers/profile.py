@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,24 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when pre
 
 
 KEY_FIELDS = ("person_id", "request_id")  # link fields: an unqualified mapping feeds every listed table
+
+# ``one_row_per``: what one data row of a sheet is, and so the tables it makes a record in even when the row's
+# other cells are blank (a list of children with EHC plans: every row is a child, a request and a plan).
+ONE_ROW_PER = {"person": ("person",), "request": ("person", "request"),
+               "plan": ("person", "request", "named_plan")}
+_TEMPLATE_FIELD = re.compile(r"{([a-z0-9_.]+)}")
+# An Annex A style label before a coded value: "k) ASD", "a) Male", "b) No".
+LETTER_LABEL = re.compile(r"^[a-z]{1,2}\)\s*(\S.*)$", re.IGNORECASE)
+
+
+def code_key(value) -> str:
+    """A local code as translations match it: lower case, runs of spaces and line breaks as one space."""
+    return " ".join(str(value).lower().split())
+
+
+def one_line(header) -> str:
+    """A header cell as one line: a line break typed in the cell (Alt+Enter in Excel) reads as a space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(header)).strip()
 
 
 def fold(header) -> str:
@@ -132,6 +151,39 @@ _ALIAS_LIST: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("review.convened_by",), ("Convened By", "Review Convened By")),
     (("sen_need.sen_type",), ("Primary Need", "SEN Type", "Type of Need", "Primary Need Type", "SEN Primary Need")),
     (("sen_need.sen_type_rank",), ("SEN Type Rank", "SEN Type of Need rank (1=Primary, 2=Secondary)", "Need Rank")),
+    # The Ofsted/CQC area SEND inspection's Annex A, list 1 (children and young people with an EHC plan).
+    (("named_plan.start_date",), ("Date initial EHC plan issued", "Date initial EHCP issued",
+                                  "Initial EHC plan issued", "Date of initial EHC plan")),
+    # The latest amended plan: read as the phase-transfer amendment when it falls in the transfer's school year.
+    (("active_plan.phase_transfer_final_date",), ("Date updated EHC plan issued", "Date updated EHCP issued",
+                                                  "Updated EHC plan issued")),
+    (("active_plan.last_review", "review.decision_date"), ("Date EHC plan last reviewed", "Date EHCP last reviewed",
+                                                           "EHC plan last reviewed")),
+    (("plan_detail.urn",), ("Main education establishment - URN", "Main education establishment URN",
+                            "Main establishment URN")),
+    # data-to-insight's Standard Safeguarding Dataset (ssd-data-model): its person and EHCP tables.
+    (("person_id",), ("pers_person_id", "send_person_id")),
+    (("person.birth_date",), ("pers_dob",)),
+    (("person.surname",), ("pers_surname",)),
+    (("person.forename",), ("pers_forename",)),
+    (("person.sex",), ("pers_sex",)),
+    (("person.ethnicity",), ("pers_ethnicity",)),
+    (("person.upn_unknown",), ("pers_upn_unknown", "send_upn_unknown")),
+    (("person.upn",), ("send_upn",)),
+    (("person.uln",), ("send_uln",)),
+    (("request_id",), ("ehcr_ehcp_request_id", "ehca_ehcp_request_id", "ehcp_ehcp_request_id")),
+    (("request.received_date",), ("ehcr_ehcp_req_date",)),
+    (("request.request_outcome_date",), ("ehcr_ehcp_req_outcome_date",)),
+    (("request.request_outcome",), ("ehcr_ehcp_req_outcome",)),
+    (("assessment.assessment_outcome_date",), ("ehca_ehcp_assessment_outcome_date",)),
+    (("assessment.assessment_outcome",), ("ehca_ehcp_assessment_outcome",)),
+    (("assessment.week20",), ("ehca_ehcp_assessment_exceptions",)),
+    (("named_plan.start_date",), ("ehcn_named_plan_start_date",)),
+    (("named_plan.cease_date",), ("ehcn_named_plan_ceased_date", "ehcn_named_plan_cease_date")),
+    (("named_plan.cease_reason",), ("ehcn_named_plan_ceased_reason", "ehcn_named_plan_cease_reason")),
+    (("active_plan.last_review",), ("ehcp_active_ehcp_last_review_date",)),
+    (("sen_need.sen_type",), ("senn_active_ehcp_need_type",)),
+    (("sen_need.sen_type_rank",), ("senn_active_ehcp_need_rank",)),
     (("advice.advice_type",), ("Advice Type", "Type of Advice")),
     (("advice.provider",), ("Advice Provider", "Advice From")),
     (("advice.requested_date",), ("Advice Requested", "Date Advice Requested", "Advice Request Date")),
@@ -176,20 +228,47 @@ ALIASES = _build_aliases()
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A key this sheet's rows lack, found on another sheet: the row of sheet ``sheet`` whose ``row_id`` equals
+    this row's ``column`` gives it (SSD-style tables linked by their own ids: named plan -> assessment ->
+    request)."""
+
+    sheet: str  # the ``name`` of the sheets entry holding the ids
+    column: str  # header on this sheet holding the other sheet's id
+
+
+@dataclass(frozen=True)
 class SheetSpec:
     match: str
     tables: tuple[str, ...]
     columns: dict[str, str] = field(default_factory=dict)  # header as written -> target (field or table.field)
     header_row: int | None = None
     required: tuple[str, ...] = ()
-    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> folded local value -> code
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> code_key(local value) -> code
     ignore: tuple[str, ...] = ()
+    # One column feeding several fields: header -> the targets after the first (which is in ``columns``).
+    extra_targets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)  # target -> the value every row of the sheet gets
+    # Keys the file lacks, derived per row: field -> a template of this row's fields ("{person_id}") or a Lookup.
+    keys: dict[str, str | Lookup] = field(default_factory=dict)
+    one_row_per: str | None = None  # "person", "request" or "plan": what each data row is, whatever else it holds
+    name: str | None = None  # how other entries' lookups name this one
+    row_id: str | None = None  # header of this sheet's own row identifier (not a canonical field), for lookups
 
     def matches(self, name: str) -> bool:
         return fnmatch.fnmatchcase(name.lower(), self.match.lower())
 
     def names_exactly(self, name: str) -> bool:
         return self.match.lower() == name.lower()
+
+    def targets(self, header: str) -> tuple[str, ...]:
+        """Every target a mapped header feeds (usually one)."""
+        first = self.columns.get(header)
+        return () if first is None else (first, *self.extra_targets.get(header, ()))
+
+    def record_tables(self) -> tuple[str, ...]:
+        """Tables that get a row for every data row of the sheet (``one_row_per``), whatever the row holds."""
+        return tuple(t for t in ONE_ROW_PER.get(self.one_row_per or "", ()) if t in self.tables)
 
 
 @dataclass(frozen=True)
@@ -274,6 +353,7 @@ def parse_profile(doc, source: str = "profile", default_name: str = "profile") -
     if not isinstance(sheets, list) or not sheets:
         raise InputError(f'{where}: "sheets" must be a non-empty list of sheet entries.')
     specs = tuple(_parse_sheet(s, f"{where}, sheets[{i}]") for i, s in enumerate(sheets))
+    _check_lookups(specs, where)
     return Profile(name=str(doc.get("name") or default_name), description=str(doc.get("description") or ""),
                    sheets=specs, date_formats=tuple(date_formats), date1904=date1904,
                    encoding=str(encoding) if encoding else None, source=source)
@@ -287,10 +367,14 @@ def _unknown_keys(doc: dict, known: set[str], where: str) -> None:
             raise InputError(f"{where}: unknown key {key!r}{hint}")
 
 
+SHEET_KEYS = {"match", "header_row", "tables", "required", "columns", "codes", "ignore", "constants", "keys",
+              "one_row_per", "name", "row_id"}
+
+
 def _parse_sheet(s, where: str) -> SheetSpec:
     if not isinstance(s, dict):
         raise InputError(f"{where}: each sheet entry must be a mapping with match, tables and columns.")
-    _unknown_keys(s, {"match", "header_row", "tables", "required", "columns", "codes", "ignore"}, where)
+    _unknown_keys(s, SHEET_KEYS, where)
     match = s.get("match")
     if not isinstance(match, str) or not match.strip():
         raise InputError(f'{where}: "match" must be a sheet name or file name pattern, e.g. "Requests*".')
@@ -310,10 +394,17 @@ def _parse_sheet(s, where: str) -> SheetSpec:
     if not isinstance(columns, dict):
         raise InputError(f'{where}: "columns" must map each header to a canonical field.')
     out_columns: dict[str, str] = {}
+    extra: dict[str, tuple[str, ...]] = {}
     for header, target in columns.items():
-        if not isinstance(target, str):
-            raise InputError(f'{where}, columns["{header}"]: must name a canonical field, got {target!r}.')
-        out_columns[str(header)] = resolve_target(target.strip(), tables, f'{where}, columns["{header}"]')
+        here = f'{where}, columns["{header}"]'
+        targets = target if isinstance(target, list) else [target]
+        if not targets or not all(isinstance(t, str) for t in targets):
+            raise InputError(f"{here}: must name a canonical field, or a list of them for a column that feeds "
+                             f"several, got {target!r}.")
+        resolved = [resolve_target(t.strip(), tables, here) for t in targets]
+        out_columns[str(header)] = resolved[0]
+        if len(resolved) > 1:
+            extra[str(header)] = tuple(resolved[1:])
     required = s.get("required") or []
     if not isinstance(required, list):
         raise InputError(f'{where}: "required" must be a list of field names.')
@@ -327,13 +418,119 @@ def _parse_sheet(s, where: str) -> SheetSpec:
         resolve_target(str(target), tables, f'{where}, codes')
         if not isinstance(table, dict):
             raise InputError(f'{where}, codes["{target}"]: must map local values to codes, e.g. {{"yes": "1"}}.')
-        out_codes[str(target)] = {str(k).strip().lower(): ("" if v is None else str(v).strip())
-                                  for k, v in table.items()}
+        out_codes[str(target)] = {code_key(k): ("" if v is None else str(v).strip()) for k, v in table.items()}
     ignore = s.get("ignore") or []
     if not isinstance(ignore, list):
         raise InputError(f'{where}: "ignore" must be a list of headers.')
+    constants = _parse_constants(s.get("constants"), tables, where)
+    name, row_id = s.get("name"), s.get("row_id")
+    for key, value in (("name", name), ("row_id", row_id)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InputError(f'{where}: "{key}" must be text, e.g. {key}: "send".')
+    if bool(name) != bool(row_id):
+        raise InputError(f'{where}: "name" and "row_id" go together: the name other entries look rows up by, and '
+                         "the header of this sheet's own row identifier.")
+    one_row_per = s.get("one_row_per")
+    if one_row_per is not None and one_row_per not in ONE_ROW_PER:
+        raise InputError(f'{where}: "one_row_per" must be one of {", ".join(ONE_ROW_PER)}, got {one_row_per!r}.')
     return SheetSpec(match=match.strip(), tables=tuple(tables), columns=out_columns, header_row=header_row,
-                     required=tuple(str(r) for r in required), codes=out_codes, ignore=tuple(str(i) for i in ignore))
+                     required=tuple(str(r) for r in required), codes=out_codes, ignore=tuple(str(i) for i in ignore),
+                     extra_targets=extra, constants=constants,
+                     keys=_parse_keys(s.get("keys"), tables, out_columns, extra, where),
+                     one_row_per=one_row_per, name=name.strip() if name else None,
+                     row_id=row_id.strip() if row_id else None)
+
+
+def _parse_constants(constants, tables, where: str) -> dict[str, str]:
+    """``constants``: a value every data row of the sheet gets, e.g. ``sen_need.sen_type_rank: 1`` under a
+    "primary need" column. Checked against the field's kind and code list now, not row by row later."""
+    from ..model import CODE, DATE, FLAG, INT
+
+    if constants is None:
+        return {}
+    if not isinstance(constants, dict):
+        raise InputError(f'{where}: "constants" must map a field to the value every row gets, e.g. '
+                         "sen_need.sen_type_rank: 1.")
+    out = {}
+    for target, value in constants.items():
+        here = f'{where}, constants["{target}"]'
+        target = resolve_target(str(target).strip(), tables, here)
+        if value is None or isinstance(value, (dict, list)) or not str(value).strip():
+            raise InputError(f"{here}: must be one value, e.g. 1.")
+        text = str(value).strip()
+        for table, name in targets_in(target, tables):
+            fld = TABLES[table].field(name)
+            if name in KEY_FIELDS and name in TABLES[table].key[:1]:
+                raise InputError(f"{here}: {name} identifies each record, so it cannot be the same on every row; "
+                                 "map the column that holds it, or derive it under keys.")
+            if fld.kind == CODE and fld.codes and text not in fld.codes:
+                raise InputError(f"{here}: {text!r} is not a {name} code; expected one of {', '.join(fld.codes)}.")
+            if fld.kind == FLAG and text not in ("0", "1"):
+                raise InputError(f"{here}: {name} is yes/no, so the value must be 1 or 0.")
+            if fld.kind == INT and not re.fullmatch(r"-?\d+", text):
+                raise InputError(f"{here}: {name} is a whole number, got {text!r}.")
+            if fld.kind == DATE and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise InputError(f"{here}: {name} is a date; write it as YYYY-MM-DD.")
+        out[target] = text
+    return out
+
+
+def _parse_keys(keys, tables, columns: dict[str, str], extra: dict, where: str) -> dict[str, str | Lookup]:
+    """``keys``: how to make a key field the file lacks. A template of the row's own fields (one row per child:
+    ``request_id: "{person_id}"``, a synthetic request id that is the person's id) or a lookup on another sheet
+    (``person_id: {from: send, column: ehcr_send_table_id}``)."""
+    if keys is None:
+        return {}
+    if not isinstance(keys, dict):
+        raise InputError(f'{where}: "keys" must map a key field to how it is made, e.g. request_id: "{{person_id}}".')
+    fields = {c for t in tables for c in TABLES[t].columns}
+    out: dict[str, str | Lookup] = {}
+    for name, how in keys.items():
+        here = f'{where}, keys["{name}"]'
+        name = str(name)
+        if name not in KEY_FIELDS + ("order_id", "urn") or name not in fields:
+            raise InputError(f"{here}: keys derive the identifiers that link records ({', '.join(KEY_FIELDS)}) "
+                             f"of this sheet's tables; {name!r} is not one of them.")
+        if name in [t.split(".")[-1] for t in columns.values()] + [t.split(".")[-1] for ts in extra.values()
+                                                                    for t in ts]:
+            raise InputError(f"{here}: {name} is already mapped from a column; derive it or map it, not both.")
+        if isinstance(how, str):
+            used = _TEMPLATE_FIELD.findall(how)
+            if not used or _TEMPLATE_FIELD.sub("", how).count("{") or _TEMPLATE_FIELD.sub("", how).count("}"):
+                raise InputError(f'{here}: a template names this row\'s fields in braces, e.g. "{{person_id}}" or '
+                                 f'"{{person_id}}/plan"; got {how!r}.')
+            for f in used:
+                if f.split(".")[-1] == name:
+                    raise InputError(f"{here}: the template cannot use {name} itself.")
+                resolve_target(f, tables, here)
+            out[name] = how
+        elif isinstance(how, dict):
+            _unknown_keys(how, {"from", "column"}, here)
+            if not isinstance(how.get("from"), str) or not isinstance(how.get("column"), str):
+                raise InputError(f'{here}: a lookup names the sheets entry and this sheet\'s column holding its '
+                                 'id, e.g. {from: send, column: ehcr_send_table_id}.')
+            out[name] = Lookup(how["from"].strip(), how["column"].strip())
+        else:
+            raise InputError(f'{here}: must be a template such as "{{person_id}}" or a lookup such as '
+                             "{from: send, column: ehcr_send_table_id}.")
+    return out
+
+
+def _check_lookups(specs: tuple[SheetSpec, ...], where: str) -> None:
+    """Every lookup names a sheets entry (by its ``name``) that maps the key it is asked for."""
+    named = {s.name: s for s in specs if s.name}
+    for i, spec in enumerate(specs):
+        for key, how in spec.keys.items():
+            if not isinstance(how, Lookup):
+                continue
+            here = f'{where}, sheets[{i}], keys["{key}"]'
+            other = named.get(how.sheet)
+            if other is None:
+                names = ", ".join(sorted(named)) or "none has a name"
+                raise InputError(f"{here}: no sheets entry is named {how.sheet!r} (named entries: {names}).")
+            mapped = {t.split(".")[-1] for h in other.columns for t in other.targets(h)} | set(other.keys)
+            if key not in mapped:
+                raise InputError(f"{here}: the entry named {how.sheet!r} does not map {key}, so it cannot give it.")
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -403,8 +600,16 @@ def _guess_all(header) -> tuple[tuple[str, ...], bool]:
     return ((target,) if target else ()), False
 
 
+# Words for codes a draft can translate without asking (only those seen in the file are written).
+_DRAFT_WORDS = {"person.sex": {"male": "M", "female": "F", "not known": "U", "unknown": "U", "not specified": "U"}}
+_PLAN_TABLES = {"named_plan", "active_plan", "plan_detail", "sen_need", "placement", "review"}
+
+
 def draft_profile(path: Path) -> str:
-    """YAML text of a draft profile for ``sendcheck profile new FILE``: every header mapped or listed to ignore."""
+    """YAML text of a draft profile for ``sendcheck profile new FILE``: every header mapped or listed to ignore.
+
+    A list with one row per child and no request id (the inspection's Annex A list, a plan tracker) gets a
+    synthetic request id made from the person's id, so each row is one person, one request and one plan."""
     from .extract import find_header_row, read_grids  # the grid reader lives with the extract reader
 
     path = Path(path)
@@ -416,7 +621,7 @@ def draft_profile(path: Path) -> str:
         if header_row is None:
             header_row = next((i + 1 for i, r in enumerate(grid.rows[:20])
                                if sum(1 for c in r if str(c).strip()) >= 2), 1)
-        headers = [str(c).strip() for c in grid.rows[header_row - 1]] if grid.rows else []
+        headers = [one_line(str(c).strip()) for c in grid.rows[header_row - 1]] if grid.rows else []
         guesses = {h: _guess_all(h) for h in headers if h}
         settled = {c[0].split(".", 1)[0] for c, _ in guesses.values() if len(c) == 1 and "." in c[0]}
         mapped, unsure, ignore = {}, set(), []
@@ -429,26 +634,46 @@ def draft_profile(path: Path) -> str:
             mapped[h] = target
             if not sure:
                 unsure.add(h)
-        tables = _tables_for(list(mapped.values()))
-        entries.append((grid, header_row, tables, mapped, unsure, ignore))
+        targets = list(mapped.values())
+        extras = _one_row_per_child(mapped, [r for r in grid.rows[header_row:] if any(str(c).strip() for c in r)],
+                                    headers)
+        if extras["keys"]:
+            targets.append("request_id")
+        tables = _tables_for(targets)
+        entries.append((grid, header_row, tables, mapped, unsure, ignore, extras))
     if not entries:
         raise InputError(f"{path.name}: no sheet with headers found; nothing to draft a profile from.")
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "la-extract"
     out = [f"# Draft mapping profile for {path.name}, written by `sendcheck profile new`.",
            "# Check every line marked '# ?' (a guess), then delete the '# ?'. Map or keep ignoring the headers",
            "# listed under 'ignore'. Canonical fields are listed by `sendcheck data-dictionary`.",
+           *_bundled_match(path),
            f"name: {name}",
            f"description: {_q('Extract ' + path.name)}",
            "sheets:"]
-    for grid, header_row, tables, mapped, unsure, ignore in entries:
+    for grid, header_row, tables, mapped, unsure, ignore, extras in entries:
         out.append(f"  - match: {_q(grid.sheet or path.name)}")
         out.append(f"    header_row: {header_row}")
         out.append(f"    tables: [{', '.join(tables)}]")
         req = [f for f in ("request_id", "person_id") if f in mapped.values()]
         out.append(f"    required: [{', '.join(req)}]")
+        if extras["keys"]:
+            out += ["    # One row per child and no request id: each row is one child, one request and one plan, and",
+                    "    # the request id is made from the child's id (a synthetic id, not the case system's).",
+                    "    one_row_per: plan",
+                    "    keys:",
+                    '      request_id: "{person_id}"']
+        if extras["constants"]:
+            out.append("    constants:")
+            out += [f"      {t}: {_q(v)}   # {why}" for t, (v, why) in extras["constants"].items()]
         out.append("    columns:" if mapped else "    columns: {}")
         for h, target in mapped.items():
             out.append(f"      {_q(h)}: {target}" + ("   # ?" if h in unsure else ""))
+        if extras["codes"]:
+            out.append("    codes:   # lettered codes such as \"k) ASD\" need no translation: the label is dropped")
+            for target, words in extras["codes"].items():
+                out.append(f"      {target}:")
+                out += [f"        {_q(k)}: {_q(v)}" for k, v in words.items()]
         if ignore:
             out.append("    # Not recognised: map these to canonical fields under 'columns', or keep ignoring them.")
             out.append("    ignore:")
@@ -456,6 +681,49 @@ def draft_profile(path: Path) -> str:
         else:
             out.append("    ignore: []")
     return "\n".join(out) + "\n"
+
+
+def _bundled_match(path: Path) -> list[str]:
+    """A comment naming the bundled profile that already fits the file, when one does (``check`` uses it)."""
+    from . import choose_profile
+
+    try:
+        prof, score = choose_profile([path])
+    except InputError:
+        return []
+    return [f"# The bundled profile {prof.name} matches this file ({score:.0%} of its headers found): "
+            "`sendcheck check` uses it", "# by itself, so this draft is only needed to change it."]
+
+
+def _one_row_per_child(mapped: dict[str, str], rows: list[list], headers: list[str]) -> dict:
+    """What a draft adds for a list with one row per child: the synthetic request id, constants for a column
+    that holds only the primary need, and translations of the code words seen in the sample rows."""
+    out: dict = {"keys": False, "constants": {}, "codes": {}}
+    values = set(mapped.values())
+    tables = {t.split(".", 1)[0] for t in values if "." in t}
+    if "person_id" in values and "request_id" not in values and tables & _PLAN_TABLES:
+        out["keys"] = True
+    for h, t in mapped.items():
+        if t == "sen_need.sen_type" and "sen_need.sen_type_rank" not in values and "primary" in h.lower():
+            out["constants"]["sen_need.sen_type_rank"] = ("1", f'"{h}" holds the primary need')
+        if t in ("plan_detail.urn", "plan_detail.sen_setting") and "plan_detail.placement_rank" not in values \
+                and "main" in h.lower():
+            out["constants"]["plan_detail.placement_rank"] = ("1", f'"{h}" is the main setting')
+        words = _DRAFT_WORDS.get(t)
+        if words and h in headers:
+            pos = headers.index(h)
+            seen = {code_key(_label_dropped(r[pos])) for r in rows if pos < len(r) and str(r[pos]).strip()}
+            found = {k: v for k, v in words.items() if k in seen}
+            if found:
+                out["codes"][t] = found
+    return out
+
+
+def _label_dropped(value) -> str:
+    """A cell without an Annex A letter label ("a) Male" -> "Male")."""
+    text = str(value).strip()
+    m = LETTER_LABEL.match(text)
+    return m.group(1) if m else text
 
 
 def _tables_for(targets: list[str]) -> list[str]:
@@ -475,5 +743,6 @@ def _tables_for(targets: list[str]) -> list[str]:
 
 
 def _q(text: str) -> str:
-    """A YAML double-quoted scalar."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar on one line: quotes, backslashes and line breaks (a heading typed with Alt+Enter)
+    are escaped, so the draft always loads. JSON's string syntax is valid YAML."""
+    return json.dumps(str(text), ensure_ascii=False)

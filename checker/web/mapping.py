@@ -126,10 +126,13 @@ def apply(folder: Path, form: dict, chosen: dict[str, str]) -> tuple[Path | None
         ignore = list(entry.get("ignore") or [])
         for r, row in enumerate(block["rows"]):
             target = chosen.get(f"map-{b}-{r}", row["target"]).strip()
+            key = fold(row["header"])
+            kept = [t for h, t in columns.items() if fold(h) == key]
+            if target and target == row["target"] and kept:
+                continue  # unchanged: keep the profile's entry as it is (a column may feed several fields)
             if target and target not in valid:
                 problems.append(f'Column "{row["header"]}": {target!r} is not a field sendcheck knows.')
                 continue
-            key = fold(row["header"])
             columns = {h: t for h, t in columns.items() if fold(h) != key}
             ignore = [h for h in ignore if fold(h) != key]
             if target:
@@ -137,14 +140,14 @@ def apply(folder: Path, form: dict, chosen: dict[str, str]) -> tuple[Path | None
             else:
                 ignore.append(row["header"])
         entry["columns"], entry["ignore"] = columns, ignore
-        entry["tables"] = _tables_needed(list(entry.get("tables") or []), columns.values())
-        mapped = {t.split(".")[-1] for t in columns.values()}
+        entry["tables"] = _tables_needed(list(entry.get("tables") or []), _flat(columns.values()))
+        mapped = {t.split(".")[-1] for t in _flat(columns.values())} | {str(k) for k in entry.get("keys") or {}}
         label = f'{block["file"]}' + (f', sheet "{block["sheet"]}"' if block["sheet"] else "")
         for req in entry.get("required") or []:
             if str(req).split(".")[-1] not in mapped:
                 problems.append(f"{label}: no column is mapped to {req}, which this profile needs. "
                                 "Choose the column that holds it.")
-    targets = [t for s in doc.get("sheets", []) for t in (s.get("columns") or {}).values()]
+    targets = [t for s in doc.get("sheets", []) for t in _flat((s.get("columns") or {}).values())]
     dupes = sorted({t for t in targets if targets.count(t) > 1 and len(doc.get("sheets", [])) == 1})
     for t in dupes:
         problems.append(f"{t} is chosen for more than one column; choose it for one only.")
@@ -158,6 +161,11 @@ def apply(folder: Path, form: dict, chosen: dict[str, str]) -> tuple[Path | None
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     path.chmod(0o600)
     return path, []
+
+
+def _flat(targets) -> list[str]:
+    """Mapping targets with a list (a column feeding several fields) spread out."""
+    return [t for target in targets for t in (target if isinstance(target, list) else [target])]
 
 
 def _tables_needed(tables: list[str], targets) -> list[str]:
