@@ -39,6 +39,7 @@ EVENT_WORDS: dict[tuple[str, str], str] = {
     ("request", "mediation_declined_date"): "Mediation adviser told that mediation is not wanted",
     ("request", "mediation_held_date"): "Mediation held",
     ("request", "mediation_certificate_date"): "Mediation certificate issued",
+    ("assessment", "assessment_outcome_date"): "Outcome of the assessment notified",  # worded by the outcome below
     ("assessment", "exception_start"): "20-week time limit exception began",
     ("assessment", "exception_end"): "20-week time limit exception ended",
     ("assessment", "draft_plan_date"): "Draft EHC plan sent",
@@ -401,7 +402,7 @@ def _words(table: str, name: str, row, schools: dict[str, str]) -> tuple[str, st
     if (table, name) == ("request", "request_outcome_date"):
         detail = _coded(row.get("request_outcome"), DECISION_WORDS)
     elif (table, name) == ("assessment", "assessment_outcome_date"):
-        what = ASSESSMENT_WORDS.get(_text(row.get("assessment_outcome")), "Outcome of the assessment recorded")
+        what = ASSESSMENT_WORDS.get(_text(row.get("assessment_outcome")), what)
     elif (table, name) in (("active_plan", "last_review"), ("review", "decision_date")):
         detail = _coded(row.get("review_outcome" if table == "active_plan" else "outcome"), REVIEW_WORDS)
     elif (table, name) == ("named_plan", "cease_date"):
