@@ -7,6 +7,7 @@ Screenshots go to tests/artifacts/ for a person to look at.
 from __future__ import annotations
 
 import base64
+import io
 import datetime as dt
 import json
 import shutil
@@ -73,3 +74,42 @@ def test_timeline_prints(browser, pages, tmp_path):  # noqa: F811
     assert data.startswith(b"%PDF") and len(data) > 10_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timeline-C01.pdf").write_bytes(data)
+
+
+def test_search_box_and_timeline_page_in_the_web_app(browser, axe_source, tmp_path):  # noqa: F811
+    """From a finished check's page: type a request id, get the child's timeline; an unknown one, the search page
+    with its error. Every page passes axe-core."""
+    pytest.importorskip("flask", reason="flask is not installed")
+    from selenium.webdriver.common.by import By
+    from test_web_app import token, wait
+    from test_web_browser import Server, check_page, wait_for
+
+    from checker.web import create_app
+
+    app = create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0})
+    client = app.test_client()
+    tracker = csv_file(tmp_path / "tracker.csv", [HEADER] + ROWS)
+    data = {"csrf_token": token(client), "as_at": "31/03/2026", "profile": "la-tracker-a", "record_history": "",
+            "extract": (io.BytesIO(tracker.read_bytes()), "tracker.csv")}
+    mapping = client.post("/runs", data=data, content_type="multipart/form-data").headers["Location"]
+    run_path = client.post(mapping, data={"csrf_token": token(client)}).headers["Location"]
+    assert wait(client, run_path)["status"] == "done"
+    server = Server(app)
+    problems: dict = {}
+    try:
+        browser.get(server.url + run_path)
+        browser.find_element(By.ID, "record").send_keys("SR2")
+        browser.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
+        wait_for(browser, lambda: "/timeline" in browser.current_url, 60, "the timeline page")
+        wait_for(browser, lambda: "Statutory timeline" in browser.title, 60, "the timeline page to load")
+        assert "Ada Test" in browser.find_element(By.TAG_NAME, "h1").text
+        check_page(browser, axe_source, "timeline", problems)
+        browser.find_element(By.LINK_TEXT, "Back to the check").click()
+        wait_for(browser, lambda: browser.current_url.endswith(run_path), 30, "the run page")
+        browser.find_element(By.ID, "record").send_keys("NOBODY")
+        browser.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
+        wait_for(browser, lambda: browser.find_elements(By.CLASS_NAME, "govuk-error-summary"), 60, "the error")
+        check_page(browser, axe_source, "timeline-not-found", problems)
+    finally:
+        server.stop()
+    assert not problems, json.dumps(problems, indent=1)
