@@ -7,16 +7,16 @@ Screenshots go to tests/artifacts/ for a person to look at.
 from __future__ import annotations
 
 import base64
-import io
 import datetime as dt
+import io
 import json
 import shutil
 
 import pytest
+from builders import cli, csv_file
 from test_reports_browser import ARTIFACTS, _axe, axe_source, browser  # noqa: F401  (fixtures)
 from test_timeline import HEADER, ROWS, _build
 
-from builders import cli, csv_file
 from checker.reports import timeline_output
 
 WIDTHS = (1366, 390)
