@@ -404,3 +404,17 @@ def test_web_page_needs_sign_in_when_the_app_does(finished_run):
     app.config["REQUIRE_LOGIN"] = True
     response = client.get(run_url + "/timeline?record=C01")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_a_deadline_that_cannot_be_worked_out_is_listed_undated_and_says_why():
+    findings = pd.DataFrame([{"rule_id": "EHC-FINAL-20W", "record_id": "Q1", "person_id": "P1", "upn": None,
+                              "status": "insufficient_data", "clock_start": pd.NaT, "due_date": pd.NaT,
+                              "stopped_date": pd.NaT, "days_late": pd.NA, "exception": None, "source": "reg 13",
+                              "title": "Final plan in 20 weeks", "strength": "must", "note": "", "team": None,
+                              "caseworker": None}])
+    found = tl.build("P1", tables=_rich_child(), findings=findings, issues=None, rules=load_rules(),
+                     as_at=dt.date(2025, 12, 1))
+    child = found.children[0]
+    assert [e.deadline.rule_id for e in child.undated if e.deadline] == ["EHC-FINAL-20W"]
+    assert "NOT ENOUGH DATA: not known: a date the rule needs is missing" in timeline_output.text(found)
+    assert "Not known: a date the rule needs is missing" in timeline_output.html_page(found, dt.datetime(2025, 12, 1))

@@ -15,7 +15,7 @@ import io
 import pandas as pd
 
 from . import fmt, html
-from .timeline import DEADLINE, EVENT, ISSUE, TODAY, ChildTimeline, Entry, Timeline
+from .timeline import ISSUE, TODAY, ChildTimeline, Entry, Timeline
 
 PERSONAL_DATA = "Contains personal data — for the case file"
 CSV_COLUMNS = [
@@ -45,8 +45,15 @@ def clock_words(entry: Entry) -> str:
         parts.append(f"clock started {fmt.short_date(d.clock_start)}")
     if d.due_date:
         parts.append(f"{'earliest permitted day' if d.window else 'due'} {fmt.short_date(d.due_date)}")
-    parts.append(f"done {fmt.short_date(d.stopped_date)}" if d.stopped_date else "not done by the as-at date")
+    parts.append(f"done {fmt.short_date(d.stopped_date)}" if d.stopped_date else done_words(entry).lower())
     return ", ".join(parts)
+
+
+def done_words(entry: Entry) -> str:
+    """What "done" says when no date stopped the clock: not done, or not known because a date is missing."""
+    if entry.deadline.status == "insufficient_data":
+        return "Not known: a date the rule needs is missing"
+    return "Not done by the as-at date"
 
 
 def summary_words(child: ChildTimeline) -> str:
@@ -195,8 +202,8 @@ def html_page(timeline: Timeline, generated_at: dt.datetime, *, web_links: dict 
     title = f"Statutory timeline: {single.heading}" if single else f"Statutory timeline: {timeline.record}"
     ctx = html.common(result, title, "Child's statutory timeline · " + PERSONAL_DATA, generated_at)
     ctx |= {"timeline": timeline, "personal_data": PERSONAL_DATA, "web_links": web_links or {},
-            "status_words": status_words, "clock_words": clock_words, "summary_words": summary_words,
-            "open_statuses": OPEN, "event_kind": EVENT, "deadline_kind": DEADLINE}
+            "status_words": status_words, "clock_words": clock_words, "done_words": done_words,
+            "summary_words": summary_words, "open_statuses": OPEN}
     return html.render(env, "timeline.html", ctx)
 
 

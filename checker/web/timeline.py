@@ -73,19 +73,21 @@ def run_timeline(folder: Path, state: dict, record: str) -> tl.Timeline:
 
     uploads = [folder / "uploads" / name for name in state["inputs"]]
     profile = folder / PROFILE_FILE if (folder / PROFILE_FILE).is_file() else None
-    with _READING:
-        tables = load_inputs(uploads, profile)
     reports = folder / "reports"
-    people = {p for p in tl.people_for(record, tables)[0] if not p.startswith("request:")}
-    findings = stored_findings(reports / "findings.csv", people, record)
-    extra = set(findings.loc[findings["record_id"] == record, "person_id"]) - people - {""}
-    if extra:  # a review or advice record's id: read again for everything of that child
-        findings = stored_findings(reports / "findings.csv", people | extra, record)
-    issues = _inert(pd.read_csv(reports / "data_issues.csv", dtype=str, keep_default_na=False))
-    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    return tl.build(record, tables=tables, findings=findings, issues=issues, rules=load_rules(),
-                    as_at=dt.date.fromisoformat(state["as_at"]),
-                    not_evaluated=summary.get("rules_not_evaluated", {}), inputs=state["inputs"])
+    with _READING:  # until the caseload read here is let go: never two in memory at once
+        tables = load_inputs(uploads, profile)
+        people = {p for p in tl.people_for(record, tables)[0] if not p.startswith("request:")}
+        findings = stored_findings(reports / "findings.csv", people, record)
+        extra = set(findings.loc[findings["record_id"] == record, "person_id"]) - people - {""}
+        if extra:  # a review or advice record's id: read again for everything of that child
+            findings = stored_findings(reports / "findings.csv", people | extra, record)
+        issues = _inert(pd.read_csv(reports / "data_issues.csv", dtype=str, keep_default_na=False))
+        summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+        found = tl.build(record, tables=tables, findings=findings, issues=issues, rules=load_rules(),
+                         as_at=dt.date.fromisoformat(state["as_at"]),
+                         not_evaluated=summary.get("rules_not_evaluated", {}), inputs=state["inputs"])
+        del tables
+    return found
 
 
 def stored_findings(path: Path, people: set[str], record: str) -> pd.DataFrame:
