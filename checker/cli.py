@@ -393,8 +393,8 @@ def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
 @click.argument("record")
 @click.option("--input", "inputs", multiple=True, required=True, type=click.Path(path_type=Path),
               help="The extract(s) to read (repeatable), as for check.")
-@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The date the extract was taken: \"today\" on the "
-              "timeline.")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run: \"today\" on the "
+              "timeline (default for a SEN2 return: its reference date).")
 @click.option("--profile", metavar="NAME|FILE", help="Mapping profile, as for check.")
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="The same settings as the run.")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -425,19 +425,19 @@ def timeline(record, inputs, as_at, profile, pairs, rules_dir, output_format, ou
     from .reports import timeline_output
     from .run import check as check_caseload
 
-    as_at_date = _as_at(as_at)
     settings = _settings(pairs)
-    for path in inputs:
-        if not Path(path).exists():
-            _fail(f"{path}: file not found")
+    inputs = _input_files([Path(p) for p in inputs])
+    # As the run: the date given, else the SEN2 return's reference date (a future date was the run's choice).
+    chosen = _choose_as_at(_date(as_at) if as_at else None, inputs, allow_future=True)
+    as_at_date = chosen.date
     if out_file and out_file.exists() and not force:
         _fail(f"{out_file} already exists; use --force to overwrite it")
     rules = _rules(rules_dir)
     try:
         # Read once and keep every row: the timeline shows what the record says, rows with data errors too.
-        tables = load_inputs([Path(p) for p in inputs], profile)
-        result = check_caseload(list(inputs), as_at_date, profile=profile, settings=settings, rules_dir=rules_dir,
-                                progress=_progress(), dataset=tables, rules=rules)
+        tables = load_inputs(inputs, profile)
+        result = check_caseload(inputs, as_at_date, profile=profile, settings=settings, rules_dir=rules_dir,
+                                progress=_progress(), dataset=tables, rules=rules, as_at_from=chosen.from_return)
     except InputError as exc:
         _fail(str(exc))
     try:

@@ -73,15 +73,11 @@ def summary_words(child: ChildTimeline) -> str:
     return text
 
 
-def as_at_words(timeline: Timeline) -> str:
-    return f"{fmt.long_date(timeline.as_at)}, the date the extract was taken"
-
-
 # -- text ------------------------------------------------------------------------------------------------------
 
 def text(timeline: Timeline, explain_hint: str = "") -> str:
     """The timeline for a terminal: one block per entry, dates first, "today" marked between past and future."""
-    out = [f"Statutory timeline for {timeline.record} ({timeline.matched_by}), as at {as_at_words(timeline)}.",
+    out = [f"Statutory timeline for {timeline.record} ({timeline.matched_by}), as at {fmt.long_date(timeline.as_at)}.",
            f"{PERSONAL_DATA.upper()}: keep it with the case record; do not publish or share it beyond the case."]
     if len(timeline.children) > 1:
         out.append(f"{timeline.record} names {len(timeline.children)} children; each has a timeline below.")
@@ -149,7 +145,7 @@ def csv_frame(timeline: Timeline) -> pd.DataFrame:
         who = {"person_id": child.person_id, "upn": child.upn, "name": child.name}
         rows += [who | _csv_entry(e) for e in child.past]
         rows.append(who | {"date": timeline.as_at.isoformat(), "kind": TODAY,
-                           "what": "As-at date: the extract was taken on this day; later rows are still to come"})
+                           "what": "As-at date: every deadline is judged on this day; later rows are still to come"})
         rows += [who | _csv_entry(e) for e in child.future + child.undated]
         rows += [who | {"kind": ISSUE, "what": i.issue_id, "detail": i.message, "file": i.source.file,
                         "sheet": i.source.sheet, "row": "" if i.source.row is None else str(i.source.row),
