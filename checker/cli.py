@@ -393,6 +393,77 @@ def explain(rule_id, record, inputs, as_at, profile, pairs, rules_dir):
     click.echo(text)
 
 
+@main.command()
+@click.argument("record")
+@click.option("--input", "inputs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="The extract(s) to read (repeatable), as for check.")
+@click.option("--as-at", "as_at", metavar="YYYY-MM-DD", help="The same as-at date as the run: \"today\" on the "
+              "timeline (default for a SEN2 return: its reference date).")
+@click.option("--profile", metavar="NAME|FILE", help="Mapping profile, as for check.")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="The same settings as the run.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Use another rules folder.")
+@click.option("--format", "output_format", type=click.Choice(["text", "html", "csv"]), default="text",
+              show_default=True, help="text for the terminal; html a printable page; csv for a spreadsheet.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file instead of the terminal.")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+def timeline(record, inputs, as_at, profile, pairs, rules_dir, output_format, out_file, force):
+    """A child's statutory timeline: every recorded event and every deadline, in date order, with its law.
+
+    RECORD is a person id, UPN, request id or plan id (as findings.csv names them). The timeline lists each
+    date the record holds (with its file, sheet, row and column), each deadline the check finds for the child
+    (status, clock start, due date, days late, exception, legal source), the data issues beside the events they
+    concern, and "today" (the as-at date) between what has happened and what is still to come: the chronology
+    for a complaint, an ombudsman enquiry or a tribunal bundle. It names the child: keep it with the case file.
+
+    \b
+    Examples:
+      sendcheck timeline P000001 --input fixtures/la/tracker_a.xlsx --as-at 2026-10-31
+      sendcheck timeline R000042 --input extract.xlsx --as-at 2026-10-31 --format html --out R000042.html
+    """
+    import datetime as dt_
+
+    from .readers import load_inputs
+    from .reports import timeline as tl
+    from .reports import timeline_output
+    from .run import check as check_caseload
+
+    settings = _settings(pairs)
+    inputs = _input_files([Path(p) for p in inputs])
+    # As the run: the date given, else the SEN2 return's reference date (a future date was the run's choice).
+    chosen = _choose_as_at(_date(as_at) if as_at else None, inputs, allow_future=True)
+    as_at_date = chosen.date
+    if out_file and out_file.exists() and not force:
+        _fail(f"{out_file} already exists; use --force to overwrite it")
+    rules = _rules(rules_dir)
+    try:
+        # Read once and keep every row: the timeline shows what the record says, rows with data errors too.
+        tables = load_inputs(inputs, profile)
+        result = check_caseload(inputs, as_at_date, profile=profile, settings=settings, rules_dir=rules_dir,
+                                progress=_progress(), dataset=tables, rules=rules, as_at_from=chosen.from_return)
+    except InputError as exc:
+        _fail(str(exc))
+    try:
+        found = tl.from_run(result, tables, record)
+    except tl.UnknownRecord:
+        _fail(f"no child with the person id, UPN, request id or plan id {record!r} in "
+              f"{', '.join(Path(p).name for p in inputs)}; findings.csv names every record that was checked")
+    if output_format == "html":
+        body = timeline_output.html_page(found, dt_.datetime.now().replace(microsecond=0))
+    elif output_format == "csv":
+        body = timeline_output.csv_text(found)
+    else:
+        hint = ("How any deadline was worked out: sendcheck explain RULE-ID RECORD --input "
+                f"{' --input '.join(str(p) for p in inputs)} --as-at {as_at_date.isoformat()}")
+        body = timeline_output.text(found, hint)
+    if out_file:
+        out_file.write_text(body, encoding="utf-8", newline="")
+        click.echo(f"Written: {out_file} ({timeline_output.PERSONAL_DATA.lower()})")
+    else:
+        click.echo(body, nl=False)
+
+
 def _provenance(dataset, record) -> list[str]:
     out = []
     for name, frame in sorted(dataset.tables.items()):

@@ -125,11 +125,16 @@ def _rows_text(cells: list[np.ndarray], opening: str, separator: str, closing: s
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV with a header row, minimal quoting, "\\n" line ends, ISO dates and formula-looking text made inert."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(_csv_value(c) for c in frame.columns) + "\n")
-        if not len(frame.columns):
-            return
-        for chunk in _chunks(frame):
-            fh.write(_rows_text([_encoded(chunk[col], _csv_value) for col in chunk.columns], "", ",", "\n"))
+        write_csv_to(frame, fh)
+
+
+def write_csv_to(frame: pd.DataFrame, fh) -> None:
+    """:func:`write_csv` into an open text stream (a file, or a buffer for the terminal or a download)."""
+    fh.write(",".join(_csv_value(c) for c in frame.columns) + "\n")
+    if not len(frame.columns):
+        return
+    for chunk in _chunks(frame):
+        fh.write(_rows_text([_encoded(chunk[col], _csv_value) for col in chunk.columns], "", ",", "\n"))
 
 
 def write_jsonl(findings: pd.DataFrame, path: Path) -> None:

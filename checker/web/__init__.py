@@ -29,6 +29,7 @@ def create_app(config: dict | None = None):
     from jinja2 import StrictUndefined
 
     from .runs import Runs
+    from .timeline import bp as timeline_bp
     from .views import bp
 
     config = dict(config or {})
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None):
     app.config.update(config)
     app.extensions["sendcheck_runs"] = Runs(data_dir)
     app.register_blueprint(bp)
+    app.register_blueprint(timeline_bp)
 
     @app.before_request
     def guard():
