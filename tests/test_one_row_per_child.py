@@ -315,7 +315,8 @@ def test_data_dictionary_says_which_rules_each_field_feeds():
     assert "PHASE-TRANSFER-15FEB" in feeds[("active_plan", "phase_transfer_final_date")]
     assert feeds[("person", "correspondence_with")] == ["YP-RIGHTS-TRANSFER"]
     text = data_dictionary_markdown()
-    assert "| `last_review` | date | 5.4b LastReview (2023: 5.4; 2024: 5.6) |" in text and "REVIEW-12M" in text.split("`last_review`")[1]
+    assert "| `last_review` | date | 5.4b LastReview (2023: 5.4; 2024: 5.6) |" in text
+    assert "REVIEW-12M" in text.split("`last_review`")[1]
 
 
 def test_the_annex_a_fixture_gives_what_the_tracker_gives():
