@@ -567,9 +567,18 @@ def trend(db, date_from, date_to, out_dir):
 @click.option("--data", "data_dir", default="sendcheck-web", show_default=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="Folder for uploads, reports, the history and the app's key (readable by you only).")
-@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
-def serve(host, port, data_dir, no_browser):
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window (open the link it prints instead).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Another name people use to reach it (such as the computer's network name); repeatable. "
+                   "Requests addressed to any other name are refused.")
+@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Serve https with this PEM certificate (with --tls-key).")
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="The private key of --tls-cert.")
+def serve(host, port, data_dir, no_browser, allow_hosts, tls_cert, tls_key):
     """A local web app: upload the month's extract, check the column mapping, view and download the reports.
+
+    It opens your browser signed in, and prints the link to open if it did not.
 
     \b
     Examples:
@@ -579,7 +588,10 @@ def serve(host, port, data_dir, no_browser):
     """
     from .web import serve as run_server
 
-    run_server(host, port, data_dir, open_browser=not no_browser)
+    if bool(tls_cert) != bool(tls_key):
+        _fail("give both --tls-cert and --tls-key, or neither.")
+    run_server(host, port, data_dir, open_browser=not no_browser, allow_hosts=allow_hosts,
+               tls=(tls_cert, tls_key) if tls_cert else None)
 
 
 @main.command("settings")

@@ -6,6 +6,8 @@ Use these instead of a helper per test file:
 - ``dataset(tables, ...)``: canonical tables as a reader hands them over (dates parsed, provenance columns);
 - ``findings_frame(rows)`` / ``run_result(as_at, findings, ...)``: what the engine hands to reports and history;
 - ``cli(*args)``: the ``sendcheck`` command as a person runs it (no traceback swallowed);
+- ``web_client(app)`` / ``web_sign_in_path(app)``: the web app's test client signed in as ``sendcheck serve``
+  signs the owner's browser in (with the access token the app holds in ``app.config["ACCESS_TOKEN"]``);
 - ``rule_status`` / ``rule_findings``: one rule on one hand-written record (re-exported from ``rule_harness``).
 """
 
@@ -155,3 +157,17 @@ def sen2_setting(element: str, rank: str = "1", **items: str) -> str:
 def sen2_need(code: str, rank: str = "1") -> str:
     return (f"\t\t\t\t\t<SENneed>\n\t\t\t\t\t\t<SENtype>{code}</SENtype>\n"
             f"\t\t\t\t\t\t<SENtypeRank>{rank}</SENtypeRank>\n\t\t\t\t\t</SENneed>\n")
+
+def web_sign_in_path(app, path: str = "/") -> str:
+    """The path that signs a browser in to ``app``: what ``sendcheck serve`` opens (``/?token=...``)."""
+    from urllib.parse import urlencode
+
+    return f"{path}?{urlencode({'token': app.config.get('ACCESS_TOKEN') or ''})}"
+
+
+def web_client(app, **options):
+    """A Flask test client of the web app, signed in with the app's access token."""
+    client = app.test_client(**options)
+    response = client.get(web_sign_in_path(app))
+    assert response.status_code == 200, response.data[:500]
+    return client

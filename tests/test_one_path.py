@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("flask", reason="flask is not installed (pip install flask)")
 
+from builders import web_client  # noqa: E402
 from checker.cli import main  # noqa: E402
 from checker.web import create_app  # noqa: E402
 
@@ -44,7 +45,7 @@ def web_check(app, inputs: list[Path], as_at: str, record: bool) -> tuple[Path, 
     """Upload, confirm the proposed mapping unchanged, run and wait; the run's reports folder and its page."""
     import time
 
-    client = app.test_client()
+    client = web_client(app)
     day = f"{as_at[8:10]}/{as_at[5:7]}/{as_at[:4]}"
     files = [(io.BytesIO(p.read_bytes()), p.name) for p in inputs]
     response = client.post("/runs", data={"csrf_token": _token(client), "as_at": day, "profile": "auto",
@@ -91,7 +92,7 @@ def figure(pattern: str, text: str) -> int:
 @pytest.mark.parametrize("name", ["sen2_2026.xml", "tracker_a.xlsx"])
 def test_one_month_without_history(tmp_path, name):
     output = cli_check([OCTOBER / name], "2026-10-31", tmp_path / "cli")
-    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    app = create_app({"DATA_DIR": tmp_path / "web"})
     web, page = web_check(app, [OCTOBER / name], "2026-10-31", record=False)
     assert_same_files(tmp_path / "cli", web)
     assert not (tmp_path / "web" / "sendcheck-history.sqlite").exists()  # nothing recorded, nothing opened
@@ -111,7 +112,7 @@ def test_the_workbook_guard_applies_to_both(tmp_path, monkeypatch):
     source = [OCTOBER / "sen2_2026.xml"]
     output = cli_check(source, "2026-10-31", tmp_path / "cli")
     assert "Not written: the breach workbook" in output and "--report excel" in output
-    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    app = create_app({"DATA_DIR": tmp_path / "web"})
     web, page = web_check(app, source, "2026-10-31", record=False)
     assert_same_files(tmp_path / "cli", web)
     assert not (web / "breach-workbook.xlsx").exists() and not (web / "inspection-pack.xlsx").exists()
@@ -123,7 +124,7 @@ def test_second_month_with_history(tmp_path):
     """October recorded, then November: both add "Since last month" and since-last-month.csv the same way."""
     name = "tracker_a.xlsx"
     db = tmp_path / "cli-history.sqlite"
-    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    app = create_app({"DATA_DIR": tmp_path / "web"})
     cli_check([OCTOBER / name], "2026-10-31", tmp_path / "cli-oct", db)
     web_oct, _ = web_check(app, [OCTOBER / name], "2026-10-31", record=True)
     assert_same_files(tmp_path / "cli-oct", web_oct)
@@ -145,8 +146,8 @@ def test_a_history_that_cannot_be_read_stops_both_before_anything_is_written(tmp
                                        str(tmp_path / "cli"), "--record", "--db", str(bad)])
     assert result.exit_code == 2 and "not a sendcheck history database" in result.output
     assert not (tmp_path / "cli" / "findings.csv").exists()
-    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
-    client = app.test_client()
+    app = create_app({"DATA_DIR": tmp_path / "web"})
+    client = web_client(app)
     files = [(io.BytesIO(p.read_bytes()), p.name) for p in source]
     url = client.post("/runs", data={"csrf_token": _token(client), "as_at": "31/10/2026", "profile": "auto",
                                      "record_history": "1", "extract": files},
@@ -172,7 +173,7 @@ def test_a_month_that_cannot_be_recorded_still_has_its_reports(tmp_path, monkeyp
                                        str(tmp_path / "cli"), "--record", "--db", str(tmp_path / "h.sqlite")])
     assert result.exit_code == 2 and "locked by another program" in result.output
     assert (tmp_path / "cli" / "send-manager-report.html").exists()
-    app = create_app({"DATA_DIR": tmp_path / "web", "LOGIN_DELAY": 0})
+    app = create_app({"DATA_DIR": tmp_path / "web"})
     web, page = web_check(app, source, "2026-10-31", record=True)
     assert_same_files(tmp_path / "cli", web)
     assert "Not recorded in the history: the history database is locked by another program." in page

@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("flask", reason="flask is not installed (pip install flask)")
 
+from builders import web_client  # noqa: E402
 from checker.web import create_app  # noqa: E402
 from checker.web.security import PASSWORD_FILE, SECRET_FILE, set_password  # noqa: E402
 
@@ -43,12 +44,12 @@ def wait(client, run_url: str, timeout: float = 120) -> dict:
 
 @pytest.fixture()
 def app(tmp_path):
-    return create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0})
+    return create_app({"DATA_DIR": tmp_path / "data"})
 
 
 @pytest.fixture()
 def client(app):
-    return app.test_client()
+    return web_client(app)
 
 
 def test_upload_map_run_download_and_delete(app, client, tmp_path):
@@ -124,7 +125,7 @@ def test_post_without_csrf_token_is_refused(client):
 
 def test_upload_limit(tmp_path):
     app = create_app({"DATA_DIR": tmp_path / "data", "MAX_CONTENT_LENGTH": 50_000})
-    client = app.test_client()
+    client = web_client(app)
     response = upload(client, TRACKER)
     assert response.status_code == 413 and b"too large" in response.data
 
@@ -144,7 +145,7 @@ def test_login_required_away_from_localhost(tmp_path):
     set_password(data, "correct horse battery")
     stored = (data / PASSWORD_FILE).read_text()
     assert "correct horse" not in stored and stat.S_IMODE((data / PASSWORD_FILE).stat().st_mode) == 0o600
-    client = create_app({"DATA_DIR": data, "REQUIRE_LOGIN": True, "LOGIN_DELAY": 0}).test_client()
+    client = create_app({"DATA_DIR": data, "REQUIRE_LOGIN": True}).test_client()
     assert client.get("/").status_code == 302
     assert client.get("/history").headers["Location"].endswith("/login")
     page = client.get("/login").data.decode()

@@ -22,6 +22,7 @@ try:
 except ImportError:
     from tests.test_reports_browser import ARTIFACTS, _axe, axe_source, browser  # noqa: F401
 
+from builders import web_sign_in_path  # noqa: E402
 from checker.web import create_app  # noqa: E402
 from checker.web.security import set_password  # noqa: E402
 
@@ -35,8 +36,10 @@ class Server:
     def __init__(self, app):
         from werkzeug.serving import make_server
 
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.sign_in_url = self.url + web_sign_in_path(app)  # what `sendcheck serve` opens the browser with
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -95,7 +98,9 @@ def test_upload_map_run_report_download(browser, axe_source, server, tmp_path): 
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     problems: dict = {}
 
-    browser.get(server.url + "/")
+    browser.get(server.sign_in_url)
+    wait_for(browser, lambda: heading(browser) == "Check a month's caseload", 30, "the upload page, signed in")
+    assert "token" not in browser.current_url
     check_page(browser, axe_source, "upload", problems)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit].govuk-button").click()  # nothing chosen
     wait_for(browser, lambda: browser.find_elements(By.CLASS_NAME, "govuk-error-summary"), 30,
@@ -157,7 +162,7 @@ def test_login_page_is_accessible(browser, axe_source, tmp_path):  # noqa: F811
     data = tmp_path / "data"
     data.mkdir()
     set_password(data, "a long test password")
-    srv = Server(create_app({"DATA_DIR": data, "REQUIRE_LOGIN": True, "LOGIN_DELAY": 0}))
+    srv = Server(create_app({"DATA_DIR": data, "REQUIRE_LOGIN": True}))
     try:
         problems: dict = {}
         browser.get(srv.url + "/")
@@ -174,3 +179,26 @@ def test_login_page_is_accessible(browser, axe_source, tmp_path):  # noqa: F811
         assert not problems, json.dumps(problems, indent=1)
     finally:
         srv.stop()
+
+
+def test_the_opened_browser_is_signed_in_and_another_is_not(browser, server, tmp_path):  # noqa: F811
+    """`sendcheck serve` opens a file that forwards to the token link (so the token is on no command line): the
+    browser lands signed in on the upload page, at an address without the token. Without the token (another
+    account on the computer, or this browser after signing out) it gets the sign-in page and nothing else."""
+    from selenium.webdriver.common.by import By
+
+    from checker.web import _opener_page
+
+    opener = tmp_path / "open.html"
+    opener.write_text(_opener_page(server.sign_in_url), encoding="utf-8")
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(server.url + "/history")
+    assert heading(browser) == "Sign in"  # not signed in before
+    browser.get(opener.as_uri())
+    wait_for(browser, lambda: heading(browser) == "Check a month's caseload", 30, "the upload page, signed in")
+    assert browser.current_url == server.url + "/"
+    browser.find_element(By.CSS_SELECTOR, "button.app-nav__button").click()  # Sign out
+    wait_for(browser, lambda: heading(browser) == "Sign in", 30, "the sign-in page")
+    assert "You have signed out" in browser.page_source
+    browser.get(server.url + "/history")
+    assert heading(browser) == "Sign in" and "/login" in browser.current_url

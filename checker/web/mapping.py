@@ -21,6 +21,8 @@ BASE_FILE = "profile-base.yaml"
 PROFILE_FILE = "profile.yaml"
 FORM_FILE = "mapping.json"
 NOT_USED = ""
+MAX_COLUMNS = 1000  # a sheet wider than this is refused: no caseload extract is, and the page would not load
+MAX_LISTED = 250  # columns shown per sheet: every mapped one, then unused ones in file order
 
 
 def field_choices() -> list[tuple[str, str]]:
@@ -94,11 +96,40 @@ def form_rows(folder: Path, extracts: list[Path]) -> list[dict]:
     return blocks
 
 
+def refuse_too_wide(extracts: list[Path]) -> None:
+    """InputError for a sheet with more than MAX_COLUMNS columns holding anything in its first rows, before the
+    slow work of matching headers: a 10,000-column file would make a page of tens of megabytes."""
+    from ..readers.extract import read_grids
+
+    for path in extracts:
+        for grid in read_grids(path, header_probe_only=True):
+            used = {i for row in grid.rows for i, cell in enumerate(row) if cell is not None and str(cell).strip()}
+            width = len(used)
+            if width > MAX_COLUMNS:
+                where = path.name + (f', sheet "{grid.sheet}"' if grid.sheet else "")
+                raise InputError(f"{where} has {width:,} columns; the web app maps at most {MAX_COLUMNS:,}. Save a "
+                                 "copy with only the columns the check needs and upload that, or check the file "
+                                 "with the sendcheck command, which has no such limit.")
+
+
+def limit_listed(blocks: list[dict], limit: int = MAX_LISTED) -> None:
+    """Mark which rows the page lists: every mapped column, then unused ones in file order up to ``limit`` a
+    sheet. An unlisted column stays "Not used" (a select missing from the post keeps what was shown)."""
+    for block in blocks:
+        room = limit - sum(1 for row in block["rows"] if row["target"] != NOT_USED)
+        for row in block["rows"]:
+            row["listed"] = row["target"] != NOT_USED or room > 0
+            room -= row["target"] == NOT_USED
+        block["unlisted"] = sum(1 for row in block["rows"] if not row["listed"])
+
+
 def prepare(folder: Path, extracts: list[Path], choice: str) -> dict:
     """Make the starting profile and the form for a run; saved so the POST sees exactly what was shown."""
+    refuse_too_wide(extracts)
     doc, origin = base_profile(extracts, choice)
     (folder / BASE_FILE).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     form = {"origin": origin, "name": doc.get("name", ""), "blocks": form_rows(folder, extracts)}
+    limit_listed(form["blocks"])
     (folder / FORM_FILE).write_text(json.dumps(form, indent=1), encoding="utf-8")
     return form
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from importlib.resources import as_file
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from werkzeug.security import safe_join
 
 from .. import resources
 from ..dataset import InputError
-from . import mapping
+from . import access, mapping
 from .runs import UploadError
 from .security import check_password, csrf_token, harden
 
@@ -57,7 +56,7 @@ def bundled_profiles() -> list[str]:
 @bp.app_context_processor
 def page_globals():
     return {"csrf_token": csrf_token(session), "login_required": current_app.config["REQUIRE_LOGIN"],
-            "signed_in": bool(session.get("signed_in"))}
+            "signed_in": access.signed_in()}
 
 
 @bp.route("/static/<name>")
@@ -78,21 +77,28 @@ def favicon():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The password (bound beyond localhost) or the access token from the link sendcheck printed."""
     error = None
+    password = current_app.config["REQUIRE_LOGIN"]
+    if request.method == "GET" and access.signed_in():
+        return redirect(url_for("web.index"))
     if request.method == "POST":
-        if check_password(current_app.config["DATA_DIR"], request.form.get("password", "")):
-            session.clear()
-            session["signed_in"] = True
+        data_dir = current_app.config["DATA_DIR"]
+        if access.try_secret(request.form.get("password", ""),
+                             password_ok=(lambda sent: check_password(data_dir, sent)) if password else None):
             return redirect(url_for("web.index"))
-        time.sleep(current_app.config.get("LOGIN_DELAY", 1.0))  # slows guessing down
-        error = "The password is not right. Try again, or ask whoever started sendcheck."
-    return render_template("login.html", error=error), (401 if error else 200)
+        error = ("The password is not right. Try again, or ask whoever started sendcheck." if password else
+                 "The access token is not right. Use the link sendcheck printed when it started: each start "
+                 "makes a new one.")
+    return render_template("login.html", error=error, password=password,
+                           signed_out=request.args.get("signed_out") == "1"), (401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    session.clear()
-    return redirect(url_for("web.login") if current_app.config["REQUIRE_LOGIN"] else url_for("web.index"))
+    """Ends the session on the server too, so the cookie is worth nothing afterwards, wherever it was copied."""
+    access.end_session()
+    return redirect(url_for("web.login", signed_out="1"))
 
 
 # -- a new check -----------------------------------------------------------------------------------------------
@@ -183,12 +189,10 @@ def run_status(run_id):
 
 @bp.route("/runs/<run_id>/delete", methods=["POST"])
 def delete_run(run_id):
+    """Deletes a run in any state; a running check stops at its next step and its folder goes then."""
     _run_or_404(run_id)
-    try:
-        runs().delete(run_id)
-    except UploadError as exc:
-        return render_template("message.html", title="This check cannot be deleted yet", message=str(exc)), 409
-    return redirect(url_for("web.history", deleted="1"))
+    gone = runs().delete(run_id)
+    return redirect(url_for("web.history", deleted="1" if gone else "soon"))
 
 
 @bp.route("/runs/<run_id>/files/<path:name>")
@@ -244,7 +248,7 @@ def history():
         with store:
             months = list(reversed(store.runs()))
     return render_template("history.html", runs=runs().all(), months=months, problem=problem,
-                           deleted=request.args.get("deleted") == "1")
+                           deleted=request.args.get("deleted", ""))
 
 
 @bp.route("/history/trend")
