@@ -19,6 +19,7 @@ from click.testing import CliRunner
 pytest.importorskip("flask", reason="flask is not installed (pip install flask)")
 
 from builders import web_client  # noqa: E402
+
 from checker.cli import main  # noqa: E402
 from checker.web import create_app  # noqa: E402
 

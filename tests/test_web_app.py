@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("flask", reason="flask is not installed (pip install flask)")
 
 from builders import web_client  # noqa: E402
+
 from checker.web import create_app  # noqa: E402
 from checker.web.security import PASSWORD_FILE, SECRET_FILE, set_password  # noqa: E402
 

@@ -23,6 +23,7 @@ except ImportError:
     from tests.test_reports_browser import ARTIFACTS, _axe, axe_source, browser  # noqa: F401
 
 from builders import web_sign_in_path  # noqa: E402
+
 from checker.web import create_app  # noqa: E402
 from checker.web.security import set_password  # noqa: E402
 

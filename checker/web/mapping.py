@@ -99,17 +99,21 @@ def form_rows(folder: Path, extracts: list[Path]) -> list[dict]:
 def refuse_too_wide(extracts: list[Path]) -> None:
     """InputError for a sheet with more than MAX_COLUMNS columns holding anything in its first rows, before the
     slow work of matching headers: a 10,000-column file would make a page of tens of megabytes."""
-    from ..readers.extract import read_grids
+    from ..readers.extract import HEADER_SCAN_ROWS, read_grids
 
     for path in extracts:
         for grid in read_grids(path, header_probe_only=True):
-            used = {i for row in grid.rows for i, cell in enumerate(row) if cell is not None and str(cell).strip()}
-            width = len(used)
+            cells = grid.frame.head(HEADER_SCAN_ROWS).to_numpy(dtype=object)
+            width = len({i for row in cells for i, cell in enumerate(row) if _filled(cell)})
             if width > MAX_COLUMNS:
                 where = path.name + (f', sheet "{grid.sheet}"' if grid.sheet else "")
                 raise InputError(f"{where} has {width:,} columns; the web app maps at most {MAX_COLUMNS:,}. Save a "
                                  "copy with only the columns the check needs and upload that, or check the file "
                                  "with the sendcheck command, which has no such limit.")
+
+
+def _filled(cell) -> bool:
+    return cell is not None and cell == cell and bool(str(cell).strip())  # cell != cell: NaN
 
 
 def limit_listed(blocks: list[dict], limit: int = MAX_LISTED) -> None:
