@@ -100,7 +100,7 @@ def guard():
                                    "sendcheck: each start makes a new one. Use the link sendcheck printed when it "
                                    "started, or sign in."), 403
         args = {k: v for k, v in request.args.items(multi=True) if k != TOKEN_PARAM}
-        clean = request.path + ("?" + urlencode(args) if args else "")
+        clean = "/" + request.path.lstrip("/\\") + ("?" + urlencode(args) if args else "")  # never //elsewhere
         # A page, not a redirect: a redirect would still count as the navigation that brought the token from
         # outside (a file or a terminal), and browsers withhold a SameSite=Strict cookie from it.
         return render_template("signed-in.html", next_url=clean)
