@@ -158,6 +158,7 @@ def sen2_need(code: str, rank: str = "1") -> str:
     return (f"\t\t\t\t\t<SENneed>\n\t\t\t\t\t\t<SENtype>{code}</SENtype>\n"
             f"\t\t\t\t\t\t<SENtypeRank>{rank}</SENtypeRank>\n\t\t\t\t\t</SENneed>\n")
 
+
 def web_sign_in_path(app, path: str = "/") -> str:
     """The path that signs a browser in to ``app``: what ``sendcheck serve`` opens (``/?token=...``)."""
     from urllib.parse import urlencode
