@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import pytest
-from builders import cli, csv_file, sen2_need, sen2_person, sen2_request, sen2_return, sen2_setting
+from builders import cli, csv_file, sen2_need, sen2_person, sen2_request, sen2_return, sen2_setting, web_client
 
 from checker.as_at import AsAtProblem, choose
 from checker.quality import upn_check_letter
@@ -185,7 +185,7 @@ def test_a_mistyped_date_far_in_the_future_does_not_hide_stale_data(tmp_path):
 def client(tmp_path):
     from checker.web import create_app
 
-    return create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0}).test_client()
+    return web_client(create_app({"DATA_DIR": tmp_path / "data"}))
 
 
 def _token(client) -> str:
