@@ -352,12 +352,13 @@ def test_the_timeline_is_never_linked_from_governor_or_published_outputs(tmp_pat
 @pytest.fixture()
 def finished_run(tmp_path, tracker):
     pytest.importorskip("flask", reason="flask is not installed")
+    from builders import web_client
     from test_web_app import token, wait
 
     from checker.web import create_app
 
-    app = create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0})
-    client = app.test_client()
+    app = create_app({"DATA_DIR": tmp_path / "data"})
+    client = web_client(app)
     data = {"csrf_token": token(client), "as_at": "31/03/2026", "profile": "la-tracker-a", "record_history": "",
             "extract": (io.BytesIO(tracker.read_bytes()), "tracker.csv")}
     mapping = client.post("/runs", data=data, content_type="multipart/form-data").headers["Location"]
@@ -399,11 +400,14 @@ def test_web_page_hostile_text_is_escaped(finished_run):
     assert "<script>" not in client.get(run_url + "/timeline?record=%3Cscript%3E").data.decode()
 
 
-def test_web_page_needs_sign_in_when_the_app_does(finished_run):
-    app, client, run_url = finished_run
-    app.config["REQUIRE_LOGIN"] = True
-    response = client.get(run_url + "/timeline?record=C01")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+def test_web_page_needs_sign_in(finished_run):
+    """Behind the same wall as every page: a browser without the access token (or the password) gets the
+    sign-in page, not the child's timeline."""
+    app, _, run_url = finished_run
+    for require_login in (False, True):
+        app.config["REQUIRE_LOGIN"] = require_login
+        response = app.test_client().get(run_url + "/timeline?record=C01")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 
 
 def test_a_deadline_that_cannot_be_worked_out_is_listed_undated_and_says_why():

@@ -80,14 +80,15 @@ def test_search_box_and_timeline_page_in_the_web_app(browser, axe_source, tmp_pa
     """From a finished check's page: type a request id, get the child's timeline; an unknown one, the search page
     with its error. Every page passes axe-core."""
     pytest.importorskip("flask", reason="flask is not installed")
+    from builders import web_client
     from selenium.webdriver.common.by import By
     from test_web_app import token, wait
-    from test_web_browser import Server, check_page, wait_for
+    from test_web_browser import Server, check_page, heading, wait_for
 
     from checker.web import create_app
 
-    app = create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0})
-    client = app.test_client()
+    app = create_app({"DATA_DIR": tmp_path / "data"})
+    client = web_client(app)
     tracker = csv_file(tmp_path / "tracker.csv", [HEADER] + ROWS)
     data = {"csrf_token": token(client), "as_at": "31/03/2026", "profile": "la-tracker-a", "record_history": "",
             "extract": (io.BytesIO(tracker.read_bytes()), "tracker.csv")}
@@ -97,6 +98,8 @@ def test_search_box_and_timeline_page_in_the_web_app(browser, axe_source, tmp_pa
     server = Server(app)
     problems: dict = {}
     try:
+        browser.get(server.sign_in_url)  # as `sendcheck serve` opens the browser
+        wait_for(browser, lambda: heading(browser) == "Check a month's caseload", 30, "the upload page, signed in")
         browser.get(server.url + run_path)
         browser.find_element(By.ID, "record").send_keys("SR2")
         browser.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("flask", reason="flask is not installed (pip install flask)")
 
-from builders import workbook  # noqa: E402
+from builders import web_client, workbook  # noqa: E402
 
 from checker.readers.profile import load_profile  # noqa: E402
 from checker.web import create_app  # noqa: E402
@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture()
 def app(tmp_path):
-    return create_app({"DATA_DIR": tmp_path / "data", "LOGIN_DELAY": 0})
+    return create_app({"DATA_DIR": tmp_path / "data"})
 
 
 @pytest.fixture()
 def client(app):
-    return app.test_client()
+    return web_client(app)
 
 
 def token(client) -> str:
